@@ -1,0 +1,1 @@
+"""The local runner and mesh: `bookinfo up`, `apply`, `get`, ..."""

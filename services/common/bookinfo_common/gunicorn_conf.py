@@ -1,0 +1,22 @@
+"""gunicorn settings shared by every service image and by ``bookinfo up``.
+
+Used as ``gunicorn -c python:bookinfo_common.gunicorn_conf <service>.wsgi:app``.
+Command-line flags (``--bind``, ``--workers``) and ``GUNICORN_CMD_ARGS`` override these,
+which is how the local runner binds each workload to its own loopback port.
+"""
+bind = ["[::]:9080"]
+worker_class = "gthread"
+workers = 1
+threads = 32
+# Longer than the mesh proxy's idle timeout, so the proxy closes pooled connections
+# first and never races a server-side close.
+keepalive = 75
+# SIGTERM: stop accepting, finish in-flight requests (the longest is a 10 s ratings
+# call from reviews v2), then exit.
+graceful_timeout = 30
+timeout = 60
+accesslog = "-"
+errorlog = "-"
+loglevel = "info"
+access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms'
+worker_tmp_dir = "/tmp"

@@ -1,0 +1,1 @@
+"""Helpers the test modules share: free ports, readiness polling, real server processes."""

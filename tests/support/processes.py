@@ -1,0 +1,62 @@
+"""Run a real service process (gunicorn or ``python -m``) for a test, and stop it."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+from .net import free_port, wait_for_http
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+class ServiceProcess:
+    """A service listening on 127.0.0.1:<port>, started with a given environment.
+
+    ``kind="gunicorn"`` runs the production server with the shared gunicorn settings;
+    ``kind="dev"`` runs ``python -m <service> PORT``.
+    """
+
+    def __init__(self, service: str, env: dict[str, str] | None = None, kind: str = "gunicorn",
+                 health_path: str = "/health", expect_health: int | None = 200):
+        self.service = service
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        full_env = {k: v for k, v in os.environ.items() if not k.startswith("OTEL_")}
+        full_env.update(env or {})
+        if kind == "gunicorn":
+            cmd = [sys.executable, "-m", "gunicorn", "-c", "python:bookinfo_common.gunicorn_conf",
+                   "--bind", f"127.0.0.1:{self.port}", f"{service}.wsgi:app"]
+        else:
+            cmd = [sys.executable, "-m", service, str(self.port)]
+        self.proc = subprocess.Popen(cmd, env=full_env, cwd=REPO, stdout=subprocess.PIPE,
+                                     stderr=subprocess.STDOUT, start_new_session=True)
+        if expect_health is not None:
+            try:
+                wait_for_http(self.url + health_path, timeout=20, status=expect_health)
+            except AssertionError:
+                self.stop()
+                raise AssertionError(f"{service} did not become healthy:\n{self.output()}")
+
+    def stop(self) -> None:
+        """SIGTERM the process group and wait (SIGKILL after 10 s)."""
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+
+    def output(self) -> str:
+        """Everything the process printed (only after it has stopped)."""
+        self.stop()
+        return self.proc.stdout.read().decode(errors="replace") if self.proc.stdout else ""
+
+    def __enter__(self) -> "ServiceProcess":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
