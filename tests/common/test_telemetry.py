@@ -1,0 +1,44 @@
+"""B3 re-emission as upstream productpage does it (upstream-bookinfo.md §6.1)."""
+import pytest
+
+from bookinfo_common.telemetry import b3_headers, exporter_configured
+
+SPAN = "e457b5a2e4d86bd1"
+TRACE128 = "80f198ee56343ba864fe8b2a57d3eff7"
+
+
+@pytest.mark.parametrize("incoming, expected", [
+    # 128-bit sampled trace passes unchanged (upstream unit test property)
+    ({"x-b3-traceid": TRACE128, "x-b3-spanid": SPAN, "x-b3-sampled": "1"},
+     {"x-b3-traceid": TRACE128, "x-b3-spanid": SPAN, "x-b3-sampled": "1"}),
+    # 64-bit id padded, upper case lowered, "true" sampled
+    ({"X-B3-TraceId": "80F198EE56343BA8", "X-B3-SpanId": SPAN.upper(), "X-B3-Sampled": "true"},
+     {"x-b3-traceid": "0000000000000000" + "80f198ee56343ba8", "x-b3-spanid": SPAN, "x-b3-sampled": "1"}),
+    # no sampled header -> 0
+    ({"x-b3-traceid": TRACE128, "x-b3-spanid": SPAN},
+     {"x-b3-traceid": TRACE128, "x-b3-spanid": SPAN, "x-b3-sampled": "0"}),
+    # debug flag samples
+    ({"x-b3-traceid": TRACE128, "x-b3-spanid": SPAN, "x-b3-flags": "1"},
+     {"x-b3-traceid": TRACE128, "x-b3-spanid": SPAN, "x-b3-sampled": "1"}),
+    # single b3 header converted, and it wins over the multi headers
+    ({"b3": f"{TRACE128}-{SPAN}-1-05e3ac9a4f6e3b90", "x-b3-traceid": "1" * 32, "x-b3-spanid": "2" * 16},
+     {"x-b3-traceid": TRACE128, "x-b3-spanid": SPAN, "x-b3-sampled": "1"}),
+    # b3: 0 suppresses everything; invalid ids give nothing
+    ({"b3": "0", "x-b3-traceid": TRACE128, "x-b3-spanid": SPAN}, {}),
+    ({"x-b3-traceid": "xyz", "x-b3-spanid": SPAN}, {}),
+    ({}, {}),
+])
+def test_b3_reemitted_like_upstream(incoming, expected):
+    assert b3_headers(incoming, export=False) == expected
+
+
+def test_parent_span_and_flags_never_forwarded():
+    out = b3_headers({"x-b3-traceid": TRACE128, "x-b3-spanid": SPAN, "x-b3-parentspanid": "1" * 16,
+                      "x-b3-flags": "1"}, export=False)
+    assert set(out) == {"x-b3-traceid", "x-b3-spanid", "x-b3-sampled"}
+
+
+def test_exporter_only_with_the_standard_variables():
+    assert not exporter_configured({})
+    assert exporter_configured({"OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:4318"})
+    assert exporter_configured({"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": "http://127.0.0.1:4318/v1/traces"})
