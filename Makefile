@@ -5,6 +5,7 @@ PY := $(VENV)/bin/python
 PIP := $(PY) -m pip install --quiet -c constraints.txt
 
 .PHONY: venv run test bench clean
+.PHONY: images images-test
 
 venv: $(VENV)/.installed
 
@@ -16,8 +17,27 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 run: venv
 	$(VENV)/bin/bookinfo up
 
+# Load run against the gateway's /productpage (wrk, 127.0.0.1 only, bounded): pages/s,
+# p50/p99, memory of every workload, time to ready. Needs `apt-get install -y wrk`.
+bench: venv
+	$(PY) benchmarks/bench.py
+
 test: venv
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q --ignore=tests/images/containers
+	@if command -v podman >/dev/null 2>&1; then $(MAKE) images-test; \
+	else echo "make test: podman not installed, container image tests not run (docs/containers.md)"; fi
 
 clean:
 	rm -rf $(VENV) build *.egg-info
+
+# Every image of docker-bake.hcl for this machine's platform: with Docker through
+# `docker buildx bake --load`, else with podman from a local Debian base (docs/containers.md).
+images: venv
+	@if command -v docker >/dev/null 2>&1; then \
+		docker buildx bake --load --set "*.platform=$$(docker version --format '{{.Server.Os}}/{{.Server.Arch}}')"; \
+	else $(PY) -m tests.images.build; fi
+
+# Build every service image with podman and run each read-only as UID 1000, then the
+# docker-compose stack through podman's Docker API; prints the size/start-up table.
+images-test: venv
+	$(PY) -m pytest -q tests/images/containers

@@ -20,3 +20,7 @@ errorlog = "-"
 loglevel = "info"
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms'
 worker_tmp_dir = "/tmp"
+# gunicorn >= 25.1 opens a control socket under $HOME by default: nothing here uses it,
+# the images' root filesystem is read-only, and on one host every service would share
+# the same path. (Older gunicorn ignores the unknown setting.)
+control_socket_disable = True

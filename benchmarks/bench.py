@@ -1,0 +1,152 @@
+"""``make bench``: load the gateway's /productpage with wrk and print the figures that matter.
+
+Starts its own stack (``bookinfo up --detach`` on a free port, in a scratch home), so it
+never disturbs a running one, and stops it afterwards. Load goes to 127.0.0.1 only, for
+a bounded time. Figures: time from ``bookinfo up`` to ready, pages/s, p50 and p99
+latency, non-2xx answers, and the memory of every workload (RSS of its process group,
+and PSS, which counts a page shared between processes once), and the CPU time each
+process group spends per page.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+TARGETS = {"pages/s": 380.0, "p99 ms": 110.0, "workloads MiB": 250.0, "ready s": 2.0}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def bookinfo(home: Path, *args: str) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BOOKINFO_")}
+    return subprocess.run([sys.executable, "-m", "bookinfo", "--home", str(home), *args],
+                          cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
+
+
+def run_wrk(url: str, connections: int, seconds: int) -> dict[str, float]:
+    """wrk's requests/s, p50, p99 (ms) and error counts for a fixed-length run."""
+    out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency",
+                          "--timeout", "5s", url], capture_output=True, text=True,
+                         timeout=seconds + 30, check=True).stdout
+    figures = {"pages/s": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))}
+    for label, key in (("50%", "p50 ms"), ("99%", "p99 ms")):
+        value, unit = re.search(rf"^\s*{label}\s+([\d.]+)(us|ms|s)\s*$", out, re.M).groups()
+        figures[key] = float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+    non_2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    figures["non-2xx"] = float(non_2xx.group(1)) if non_2xx else 0.0
+    figures["socket errors"] = float(sum(map(int, errors.groups()))) if errors else 0.0
+    return figures
+
+
+def group_members(leader: int) -> list[tuple[Path, list[str]]]:
+    """(/proc entry, stat fields from the state on) of each process in ``leader``'s group."""
+    members = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except (OSError, IndexError):
+                continue
+            if int(fields[2]) == leader:  # stat field 5, the process group
+                members.append((entry, fields))
+    return members
+
+
+def group_memory_kib(leader: int) -> tuple[int, int]:
+    """(RSS, PSS) in KiB summed over the process group ``leader`` leads."""
+    rss = pss = 0
+    for entry, _ in group_members(leader):
+        try:
+            rollup = (entry / "smaps_rollup").read_text()
+        except OSError:
+            continue
+        rss += int(re.search(r"^Rss:\s+(\d+)", rollup, re.M).group(1))
+        pss += int(re.search(r"^Pss:\s+(\d+)", rollup, re.M).group(1))
+    return rss, pss
+
+
+def group_cpu_seconds(leader: int) -> float:
+    """User + system CPU time used so far by the processes of ``leader``'s group."""
+    ticks = sum(int(fields[11]) + int(fields[12]) for _, fields in group_members(leader))
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=int, default=int(os.environ.get("BENCH_SECONDS", 15)))
+    parser.add_argument("--connections", type=int, default=16)
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        print("bench: wrk is not installed; install it with: apt-get install -y wrk", file=sys.stderr)
+        return 1
+    home = Path(tempfile.mkdtemp(prefix="bookinfo-bench-"))
+    port = free_port()
+    began = time.monotonic()
+    started = bookinfo(home, "up", "--detach", "--port", str(port))
+    ready = time.monotonic() - began
+    if started.returncode != 0:
+        print(started.stderr.strip(), file=sys.stderr)
+        return 1
+    try:
+        url = f"http://127.0.0.1:{port}/productpage"
+        for _ in range(50):  # warm every worker's imports and Envoy's connection pools
+            urllib.request.urlopen(url, timeout=10).read()
+        state = json.loads((home / "stack" / "stack.json").read_text())
+        leaders = {pod["name"]: pod["pid"] for pod in state["pods"]}
+        leaders["envoy"] = state["envoy_pid"]
+        cpu_before = {name: group_cpu_seconds(pid) for name, pid in leaders.items()}
+        figures = run_wrk(url, args.connections, args.seconds)
+        pages = figures["pages/s"] * args.seconds
+        cpu = {name: 1000 * (group_cpu_seconds(pid) - cpu_before[name]) / pages
+               for name, pid in leaders.items()}
+        memory = [(pod["name"], *group_memory_kib(pod["pid"])) for pod in state["pods"]]
+        envoy = group_memory_kib(state["envoy_pid"])
+    finally:
+        bookinfo(home, "down")
+        shutil.rmtree(home, ignore_errors=True)
+    figures["ready s"] = ready
+    figures["workloads MiB"] = sum(pss for _, _, pss in memory) / 1024
+    report(figures, memory, envoy, cpu, args)
+    return 0
+
+
+def report(figures: dict[str, float], memory, envoy, cpu, args) -> None:
+    print(f"\nwrk: {args.connections} connections, {args.seconds}s, GET /productpage through the gateway\n")
+    print(f"{'figure':<16}{'measured':>12}{'target':>12}")
+    for key, value in figures.items():
+        target = TARGETS.get(key)
+        verdict = ""
+        if target is not None:
+            ok = value >= target if key == "pages/s" else value <= target
+            verdict = f"{('>= ' if key == 'pages/s' else '<= ') + format(target, 'g'):>12}  {'ok' if ok else 'MISSED'}"
+        print(f"{key:<16}{value:>12.1f}{verdict}")
+    print(f"\n{'process group':<36}{'RSS MiB':>10}{'PSS MiB':>10}{'CPU ms/page':>13}")
+    for name, rss, pss in memory:
+        print(f"{name:<36}{rss / 1024:>10.1f}{pss / 1024:>10.1f}{cpu[name]:>13.2f}")
+    print(f"{'envoy (not a workload)':<36}{envoy[0] / 1024:>10.1f}{envoy[1] / 1024:>10.1f}"
+          f"{cpu['envoy']:>13.2f}")
+    print(f"{'all workloads':<36}{sum(m[1] for m in memory) / 1024:>10.1f}"
+          f"{sum(m[2] for m in memory) / 1024:>10.1f}{sum(cpu.values()) - cpu['envoy']:>13.2f}")
+    print("\n'workloads MiB' is the PSS sum: the memory the six take together, each page shared")
+    print("between processes (the launcher's imports, gunicorn master and worker) counted once.")
+    print("RSS counts a shared page in every process that maps it.")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,150 @@
+"""A local workload's environment, built the way a kubelet builds a pod's.
+
+Layers, later ones winning: the image's baked-in environment (``bookinfo.images``), the
+Service links Kubernetes injects for every Service (``DETAILS_SERVICE_HOST``,
+``DETAILS_SERVICE_PORT``, ``DETAILS_PORT=tcp://...``), ``HOSTNAME`` (the pod name), then
+the Deployment's own ``env``. Bookinfo's services read ``<SVC>_HOSTNAME``, which a
+kubelet does not set; here it is set beside the links so the services reach each other.
+
+The mesh twist: each host and port a workload is given is that workload's own outbound
+listener on Envoy (127.0.0.1:<port>), the view its sidecar would give it. Deployment env
+values that name a Service are rewritten to that listener too:
+
+* in a URL, ``<service>[.<namespace>[.svc[.cluster.local]]]:<port>`` becomes
+  ``127.0.0.1:<listener>`` (``MONGO_DB_URL=mongodb://mongodb:27017/test``);
+* a variable whose whole value is a Service host becomes ``127.0.0.1``, and when its
+  name ends in ``_HOST``/``_HOSTNAME`` the sibling ``<prefix>_PORT`` holding one of that
+  Service's ports becomes the listener port (``MYSQL_DB_HOST=mysqldb``,
+  ``MYSQL_DB_PORT=3306``).
+"""
+from __future__ import annotations
+
+import base64
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+LOOPBACK = "127.0.0.1"
+
+
+class UnsupportedEnv(ValueError):
+    """A Deployment env entry the local runner cannot resolve."""
+
+
+@dataclass(frozen=True)
+class ServiceView:
+    """One Service as a workload sees it: its ports mapped to the workload's listeners."""
+
+    name: str
+    namespace: str
+    listeners: Mapping[int, int]  # service port -> this workload's outbound listener port
+    port_names: Mapping[int, str]  # service port -> its name ("" when unnamed)
+
+    @property
+    def first_port(self) -> int:
+        return next(iter(self.listeners))
+
+    def hosts(self) -> tuple[str, ...]:
+        """Every spelling of the Service's DNS name a pod could use."""
+        short = self.name
+        return (short, f"{short}.{self.namespace}", f"{short}.{self.namespace}.svc",
+                f"{short}.{self.namespace}.svc.cluster.local")
+
+
+def env_prefix(service_name: str) -> str:
+    """``reviews-v1`` -> ``REVIEWS_V1`` (the Kubernetes service-link spelling)."""
+    return service_name.upper().replace("-", "_").replace(".", "_")
+
+
+def service_links(views: Sequence[ServiceView]) -> dict[str, str]:
+    """Kubernetes' service-link variables plus Bookinfo's ``<SVC>_HOSTNAME``."""
+    env: dict[str, str] = {}
+    for view in views:
+        if not view.listeners:
+            continue
+        prefix = env_prefix(view.name)
+        first = view.listeners[view.first_port]
+        env[f"{prefix}_HOSTNAME"] = LOOPBACK
+        env[f"{prefix}_SERVICE_HOST"] = LOOPBACK
+        env[f"{prefix}_SERVICE_PORT"] = str(first)
+        # Set as Kubernetes does, so a service that wrongly reads <SVC>_PORT fails here too.
+        env[f"{prefix}_PORT"] = f"tcp://{LOOPBACK}:{first}"
+        for port, listener in view.listeners.items():
+            if view.port_names.get(port):
+                env[f"{prefix}_SERVICE_PORT_{env_prefix(view.port_names[port])}"] = str(listener)
+    return env
+
+
+def container_env(container: Mapping, secrets: Mapping[str, Mapping], pod_name: str,
+                  namespace: str) -> dict[str, str]:
+    """The container's ``env`` list as a dict, resolving the ``valueFrom`` forms we support."""
+    env: dict[str, str] = {}
+    for entry in container.get("env") or ():
+        name = entry["name"]
+        if "valueFrom" not in entry:
+            env[name] = _expand(str(entry.get("value", "")), env)
+            continue
+        source = entry["valueFrom"]
+        if "secretKeyRef" in source:
+            env[name] = _secret_value(source["secretKeyRef"], secrets, name)
+        elif "fieldRef" in source:
+            field = source["fieldRef"].get("fieldPath")
+            values = {"metadata.name": pod_name, "metadata.namespace": namespace,
+                      "status.podIP": LOOPBACK, "spec.nodeName": "localhost"}
+            if field not in values:
+                raise UnsupportedEnv(f"env {name}: fieldRef {field!r} is not supported locally")
+            env[name] = values[field]
+        else:
+            raise UnsupportedEnv(f"env {name}: valueFrom {sorted(source)} is not supported locally")
+    return env
+
+
+def _secret_value(ref: Mapping, secrets: Mapping[str, Mapping], name: str) -> str:
+    secret = secrets.get(ref.get("name"))
+    key = ref.get("key")
+    if secret is not None:
+        if key in (secret.get("stringData") or {}):
+            return str(secret["stringData"][key])
+        if key in (secret.get("data") or {}):
+            return base64.b64decode(secret["data"][key]).decode()
+    if ref.get("optional"):
+        return ""
+    raise UnsupportedEnv(f"env {name}: Secret {ref.get('name')!r} has no key {key!r} "
+                         f"(apply the Secret first)")
+
+
+def _expand(value: str, earlier: Mapping[str, str]) -> str:
+    """Kubernetes' ``$(VAR)`` references to earlier entries (``$$`` escapes)."""
+    return re.sub(r"\$\$|\$\(([A-Za-z_][A-Za-z0-9_]*)\)",
+                  lambda m: "$" if m.group(0) == "$$" else earlier.get(m.group(1), m.group(0)),
+                  value)
+
+
+def rewrite_service_hosts(env: Mapping[str, str], views: Sequence[ServiceView]) -> dict[str, str]:
+    """Point values that name a Service at this workload's outbound listener (module doc)."""
+    by_host = {host: view for view in views for host in view.hosts()}
+    out = {name: _rewrite_urls(value, by_host) for name, value in env.items()}
+    for name, value in env.items():
+        view = by_host.get(value)
+        if view is None:
+            continue
+        out[name] = LOOPBACK
+        suffix = next((s for s in ("_HOSTNAME", "_HOST") if name.endswith(s)), None)
+        if suffix:
+            port_var = name[: -len(suffix)] + "_PORT"
+            port = env.get(port_var, "")
+            if port.isdigit() and int(port) in view.listeners:
+                out[port_var] = str(view.listeners[int(port)])
+    return out
+
+
+def _rewrite_urls(value: str, by_host: Mapping[str, ServiceView]) -> str:
+    def replace(match: re.Match) -> str:
+        view = by_host.get(match.group(1))
+        port = int(match.group(2))
+        if view is None or port not in view.listeners:
+            return match.group(0)
+        return f"{LOOPBACK}:{view.listeners[port]}"
+
+    # host:port right after "//" (a URL authority, possibly after user@) or after "@"/",".
+    return re.sub(r"(?<=[/@,])([a-z0-9][a-z0-9.-]*):(\d{1,5})\b", replace, value)

@@ -1,0 +1,33 @@
+"""Ask Envoy itself whether a configuration is acceptable (``envoy --mode validate``),
+so a bad translation is refused before it reaches a running Envoy."""
+from __future__ import annotations
+
+import json
+import subprocess
+import tempfile
+from pathlib import Path
+
+from bookinfo.mesh.model import EnvoyResources
+
+from .binary import find_envoy
+from .bootstrap import static_bootstrap
+from .errors import EnvoyConfigInvalid
+
+__all__ = ["EnvoyConfigInvalid", "validate_bootstrap", "validate_resources"]
+
+VALIDATE_TIMEOUT_S = 60
+
+
+def validate_bootstrap(path: Path) -> None:
+    result = subprocess.run([find_envoy(), "--mode", "validate", "-c", str(path), "--log-level", "error"],
+                            capture_output=True, text=True, timeout=VALIDATE_TIMEOUT_S)
+    if result.returncode != 0:
+        lines = [line for line in (result.stderr + result.stdout).splitlines() if line.strip()]
+        raise EnvoyConfigInvalid("\n".join(lines[-5:]) or f"envoy exited {result.returncode}")
+
+
+def validate_resources(resources: EnvoyResources) -> None:
+    with tempfile.TemporaryDirectory(prefix="bookinfo-envoy-validate-") as scratch:
+        path = Path(scratch) / "bootstrap.json"
+        path.write_text(json.dumps(static_bootstrap(resources)))
+        validate_bootstrap(path)

@@ -1,0 +1,33 @@
+"""Envoy v3 type URLs and the few small resource fragments every builder uses."""
+from __future__ import annotations
+
+LISTENER = "type.googleapis.com/envoy.config.listener.v3.Listener"
+CLUSTER = "type.googleapis.com/envoy.config.cluster.v3.Cluster"
+ROUTE_CONFIGURATION = "type.googleapis.com/envoy.config.route.v3.RouteConfiguration"
+HTTP_CONNECTION_MANAGER = ("type.googleapis.com/envoy.extensions.filters.network."
+                           "http_connection_manager.v3.HttpConnectionManager")
+TCP_PROXY = "type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy"
+ROUTER = "type.googleapis.com/envoy.extensions.filters.http.router.v3.Router"
+HTTP_FAULT = "type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault"
+PREVIOUS_HOSTS = "type.googleapis.com/envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate"
+UPSTREAM_TLS = "type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext"
+HTTP_PROTOCOL_OPTIONS = "type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions"
+
+FAULT_FILTER = "envoy.filters.http.fault"
+MAX_UINT32 = 4294967295
+
+
+def socket_address(port: int, address: str = "127.0.0.1") -> dict:
+    return {"socket_address": {"address": address, "port_value": port}}
+
+
+def fraction(percent: float) -> dict:
+    """A FractionalPercent in millionths, as Istio converts its ``percentage.value``."""
+    return {"numerator": round(percent * 10000), "denominator": "MILLION"}
+
+
+def header_value_options(values: dict | list, append: bool) -> list[dict]:
+    """``request_headers_to_add`` entries: set overwrites, add appends."""
+    action = "APPEND_IF_EXISTS_OR_ADD" if append else "OVERWRITE_IF_EXISTS_OR_ADD"
+    pairs = values.items() if isinstance(values, dict) else ((v["name"], v["value"]) for v in values)
+    return [{"header": {"key": k, "value": str(v)}, "append_action": action} for k, v in pairs]

@@ -1,0 +1,285 @@
+"""What ``kubectl get`` prints: tables with each kind's columns, ages, YAML and JSON.
+
+Tutorials and test scripts compare this output, so it follows kubectl's conventions:
+columns padded to the widest cell plus three spaces, ``AGE`` in kubectl's short human
+form (``45s``, ``3m12s``, ``5h``, ``2d3h``), list cells as compact JSON, and YAML with
+sorted keys, unindented sequences and literal blocks for multi-line strings.
+"""
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from datetime import datetime, timezone
+from typing import Any
+
+import yaml
+
+from . import crd_schemas
+from .kinds import Kind
+
+_PADDING = 3
+
+
+class OutputLine(str):
+    """One line of output that knows where it goes: stdout, or stderr (and whether it is an error).
+
+    ``kubectl`` writes "No resources found ..." to stderr without failing, and NotFound
+    errors to stderr with exit status 1; the CLI prints each line accordingly.
+    """
+
+    to_stderr: bool
+    is_error: bool
+
+    def __new__(cls, text: str, to_stderr: bool = False, is_error: bool = False) -> "OutputLine":
+        line = super().__new__(cls, text)
+        line.to_stderr = to_stderr or is_error
+        line.is_error = is_error
+        return line
+
+
+def out(text: str) -> OutputLine:
+    return OutputLine(text)
+
+
+def note(text: str) -> OutputLine:
+    return OutputLine(text, to_stderr=True)
+
+
+def error(text: str) -> OutputLine:
+    return OutputLine(text, is_error=True)
+
+
+def human_age(seconds: float) -> str:
+    """kubectl's ``HumanDuration``: the AGE column."""
+    whole = int(seconds)
+    if whole < -1:
+        return "<invalid>"
+    if whole < 0:
+        return "0s"
+    if whole < 120:
+        return f"{whole}s"
+    minutes = whole // 60
+    if minutes < 10:
+        return f"{minutes}m" if whole % 60 == 0 else f"{minutes}m{whole % 60}s"
+    if minutes < 180:
+        return f"{minutes}m"
+    hours = whole // 3600
+    if hours < 8:
+        return f"{hours}h" if minutes % 60 == 0 else f"{hours}h{minutes % 60}m"
+    if hours < 48:
+        return f"{hours}h"
+    days = hours // 24
+    if hours < 24 * 8:
+        return f"{days}d" if hours % 24 == 0 else f"{days}d{hours % 24}h"
+    if hours < 24 * 365 * 2:
+        return f"{days}d"
+    years = days // 365
+    if hours < 24 * 365 * 8:
+        return f"{years}y" if days % 365 == 0 else f"{years}y{days % 365}d"
+    return f"{years}y"
+
+
+def table(headers: list[str], rows: list[list[str]]) -> list[str]:
+    """Rows aligned as kubectl aligns them (tabwriter, padding 3, no trailing spaces)."""
+    widths = [max(len(r[i]) for r in [headers, *rows]) for i in range(len(headers))]
+    return ["".join(cell.ljust(widths[i] + _PADDING) if i < len(row) - 1 else cell
+                    for i, cell in enumerate(row)).rstrip()
+            for row in [headers, *rows]]
+
+
+def age_of(obj: dict[str, Any], now: datetime) -> str:
+    created = (obj.get("metadata") or {}).get("creationTimestamp")
+    if not created:
+        return "<unknown>"
+    return human_age((now - parse_timestamp(created)).total_seconds())
+
+
+def parse_timestamp(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def format_timestamp(moment: datetime) -> str:
+    """RFC 3339 in UTC with seconds, as the API server writes ``creationTimestamp``."""
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+# --- columns -------------------------------------------------------------------------------
+
+Column = tuple[str, Callable[[dict[str, Any], datetime], str], bool]  # header, cell, wide only
+
+
+def columns_for(kind: Kind) -> list[Column]:
+    """The columns ``kubectl get`` shows for ``kind`` (NAME first, wide-only ones flagged)."""
+    name: Column = ("NAME", lambda o, now: o["metadata"]["name"], False)
+    if kind.custom:
+        return [name, *_crd_columns(kind)]
+    return [name, *_CORE_COLUMNS[(kind.group, kind.kind)]]
+
+
+def _crd_columns(kind: Kind) -> list[Column]:
+    """The CRD's ``additionalPrinterColumns``; NAME and AGE alone when the CRD is unknown."""
+    crd = crd_schemas.crd_version(kind.group, kind.plural, kind.versions[0])
+    specs = list(crd.printer_columns) if crd else []
+    if not any(s.get("jsonPath") == ".metadata.creationTimestamp" for s in specs):
+        specs.append({"name": "Age", "type": "date", "jsonPath": ".metadata.creationTimestamp"})
+    return [(spec["name"].upper(), _printer_cell(spec), spec.get("priority", 0) > 0) for spec in specs]
+
+
+def _printer_cell(spec: dict[str, Any]) -> Callable[[dict[str, Any], datetime], str]:
+    path, is_date = spec["jsonPath"], spec.get("type") == "date"
+
+    def cell(obj: dict[str, Any], now: datetime) -> str:
+        found = json_path(obj, path)
+        if not found or found[0] is None:
+            return ""
+        if is_date and isinstance(found[0], str):
+            return human_age((now - parse_timestamp(found[0])).total_seconds())
+        return cell_text(found[0])
+    return cell
+
+
+def cell_text(value: Any) -> str:
+    """A printer-column value: strings as they are, everything else as compact JSON."""
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, separators=(",", ":"))
+
+
+_SEGMENT = re.compile(r"\.([A-Za-z0-9_-]+)|\[\*\]|\[(\d+)\]|\[\?\(@\.([A-Za-z0-9_]+)==[\"']([^\"']*)[\"']\)\]")
+
+
+def json_path(obj: Any, path: str) -> list[Any]:
+    """The values at a printer column's JSONPath (``.a.b``, ``[*]``, ``[0]``, ``[?(@.k=="v")]``)."""
+    values = [obj]
+    for match in _SEGMENT.finditer(path):
+        field, index, filter_key, filter_value = match.groups()
+        next_values: list[Any] = []
+        for value in values:
+            if field is not None and isinstance(value, dict) and field in value:
+                next_values.append(value[field])
+            elif index is not None and isinstance(value, list) and int(index) < len(value):
+                next_values.append(value[int(index)])
+            elif match.group(0) == "[*]" and isinstance(value, list):
+                next_values.extend(value)
+            elif filter_key is not None and isinstance(value, list):
+                next_values.extend(v for v in value if isinstance(v, dict) and v.get(filter_key) == filter_value)
+        values = next_values
+    return values
+
+
+def _age(obj: dict[str, Any], now: datetime) -> str:
+    return age_of(obj, now)
+
+
+def _spec(obj: dict[str, Any]) -> dict[str, Any]:
+    return obj.get("spec") or {}
+
+
+def _service_ports(obj: dict[str, Any], now: datetime) -> str:
+    ports = []
+    for port in _spec(obj).get("ports") or []:
+        node = f":{port['nodePort']}" if port.get("nodePort") else ""
+        ports.append(f"{port.get('port')}{node}/{port.get('protocol', 'TCP')}")
+    return ",".join(ports) or "<none>"
+
+
+def _external_ip(obj: dict[str, Any], now: datetime) -> str:
+    spec = _spec(obj)
+    if spec.get("externalIPs"):
+        return ",".join(spec["externalIPs"])
+    return "<pending>" if spec.get("type") == "LoadBalancer" else "<none>"
+
+
+def _selector(mapping: dict[str, Any] | None) -> str:
+    return ",".join(f"{k}={v}" for k, v in (mapping or {}).items()) or "<none>"
+
+
+def _ready(obj: dict[str, Any], now: datetime) -> str:
+    status = obj.get("status") or {}
+    return f"{status.get('readyReplicas', 0)}/{_spec(obj).get('replicas', 1)}"
+
+
+def _containers(obj: dict[str, Any]) -> list[dict[str, Any]]:
+    return ((_spec(obj).get("template") or {}).get("spec") or {}).get("containers") or []
+
+
+def _data_count(obj: dict[str, Any], now: datetime) -> str:
+    keys = {*(obj.get("data") or {}), *(obj.get("binaryData") or {}), *(obj.get("stringData") or {})}
+    return str(len(keys))
+
+
+_CORE_COLUMNS: dict[tuple[str, str], list[Column]] = {
+    ("", "Service"): [
+        ("TYPE", lambda o, now: _spec(o).get("type", "ClusterIP"), False),
+        ("CLUSTER-IP", lambda o, now: _spec(o).get("clusterIP", "<none>"), False),
+        ("EXTERNAL-IP", _external_ip, False),
+        ("PORT(S)", _service_ports, False),
+        ("AGE", _age, False),
+        ("SELECTOR", lambda o, now: _selector(_spec(o).get("selector")), True),
+    ],
+    ("", "ServiceAccount"): [
+        ("SECRETS", lambda o, now: str(len(o.get("secrets") or [])), False),
+        ("AGE", _age, False),
+    ],
+    ("", "Secret"): [
+        ("TYPE", lambda o, now: o.get("type", "Opaque"), False),
+        ("DATA", _data_count, False),
+        ("AGE", _age, False),
+    ],
+    ("", "ConfigMap"): [
+        ("DATA", _data_count, False),
+        ("AGE", _age, False),
+    ],
+    ("apps", "Deployment"): [
+        ("READY", _ready, False),
+        ("UP-TO-DATE", lambda o, now: str((o.get("status") or {}).get("updatedReplicas", 0)), False),
+        ("AVAILABLE", lambda o, now: str((o.get("status") or {}).get("availableReplicas", 0)), False),
+        ("AGE", _age, False),
+        ("CONTAINERS", lambda o, now: ",".join(c.get("name", "") for c in _containers(o)), True),
+        ("IMAGES", lambda o, now: ",".join(c.get("image", "") for c in _containers(o)), True),
+        ("SELECTOR", lambda o, now: _selector((_spec(o).get("selector") or {}).get("matchLabels")), True),
+    ],
+}
+
+
+def table_lines(kind: Kind, objects: list[dict[str, Any]], now: datetime, wide: bool = False) -> list[str]:
+    """The ``kubectl get`` table for ``objects`` of one kind."""
+    shown_columns = [c for c in columns_for(kind) if wide or not c[2]]
+    rows = [[cell(obj, now) for _, cell, _ in shown_columns] for obj in objects]
+    return table([header for header, _, _ in shown_columns], rows)
+
+
+# --- YAML / JSON -----------------------------------------------------------------------------
+
+_STR_TAG = "tag:yaml.org,2002:str"
+
+
+class _KubectlDumper(yaml.SafeDumper):
+    """Go-yaml's look: multi-line strings as literal blocks, and double quotes for a string
+    that would read back as another type (``""``, ``"1"``, ``"true"``, timestamps)."""
+
+
+def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    if "\n" in value:
+        return dumper.represent_scalar(_STR_TAG, value, style="|")
+    if value == "" or dumper.resolve(yaml.ScalarNode, value, (True, False)) != _STR_TAG:
+        return dumper.represent_scalar(_STR_TAG, value, style='"')
+    return dumper.represent_scalar(_STR_TAG, value)
+
+
+_KubectlDumper.add_representer(str, _represent_str)
+
+
+def to_yaml(value: Any) -> str:
+    return yaml.dump(value, Dumper=_KubectlDumper, sort_keys=True, default_flow_style=False,
+                     allow_unicode=True, width=1 << 30)
+
+
+def to_json(value: Any) -> str:
+    return json.dumps(value, indent=4, ensure_ascii=False)
+
+
+def as_list(objects: list[dict[str, Any]]) -> dict[str, Any]:
+    """Several objects as kubectl prints them: a ``v1`` ``List``."""
+    return {"apiVersion": "v1", "items": objects, "kind": "List", "metadata": {"resourceVersion": ""}}

@@ -1,0 +1,231 @@
+"""``up``, ``down``, ``status`` and ``reconcile`` of the local stack: pods behind one Envoy.
+
+``up`` overlaps everything it can (the launcher imports the services' code while the
+manifests are validated; Envoy starts while the pods boot), records each process as
+soon as it exists, and waits for every ``/health`` and Envoy's ``/ready``. Any failure
+on the way stops everything it started before the error reaches the user: a failed
+``up`` leaves nothing running. ``reconcile`` moves a running stack to a changed store
+(``apply``/``delete``/``reset``) the way a Deployment rollout does. Commands that change
+the stack hold its lock, so two of them never interleave.
+"""
+from __future__ import annotations
+
+import dataclasses
+import http.client
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import workloads
+from .config import RunnerConfig
+from .desired import Desired, load_desired, mesh_services, service_refs
+from .envoy.binary import find_envoy
+from .envoy.process import EnvoyProcess
+from .mesh.model import MeshInputs, Workload
+from .mesh.translate import build
+from .ports import check_free, free_ports
+from .processes import alive, start_ticks, stop_groups
+from .stack import StackDir, StackState, plan
+
+
+class RunnerError(Exception):
+    """A command cannot do what was asked; the str is the one line the user sees."""
+
+
+@dataclass(frozen=True)
+class PodStatus:
+    pod: workloads.Pod
+    running: bool
+    healthy: bool
+
+
+@dataclass(frozen=True)
+class StackStatus:
+    state: StackState
+    pods: list[PodStatus]
+    envoy_running: bool
+    envoy_ready: bool
+
+    @property
+    def healthy(self) -> bool:
+        return self.envoy_ready and all(p.healthy for p in self.pods)
+
+
+def up(config: RunnerConfig, manifests: Sequence[Path], environ: Mapping[str, str]) -> StackState:
+    """Start the stack and return once every part is ready (or raise, leaving nothing)."""
+    stack_dir = StackDir(config.stack_dir)
+    with stack_dir.locked():
+        return _up(config, stack_dir, manifests, environ)
+
+
+def _up(config: RunnerConfig, stack_dir: StackDir, manifests: Sequence[Path],
+        environ: Mapping[str, str]) -> StackState:
+    existing = stack_dir.load()
+    if existing is not None and existing.any_alive():
+        raise RunnerError(f"a stack is already running at {existing.gateway_url} "
+                          f"(home {config.home}); stop it with `bookinfo down`")
+    check_free(config.gateway_port)
+    find_envoy()
+    stack_dir.prepare()
+    # The launcher imports the services' code while the manifests are validated.
+    launcher = workloads.Launcher(stack_dir.logs / "launcher.log")
+    state = None
+    try:
+        desired = load_desired(manifests, config.home)
+        refs = service_refs(desired)
+        to_start = plan(desired.deployments, []).start
+        ports = iter(free_ports(1 + workloads.ports_needed(to_start, refs)))
+        state = StackState(gateway_port=config.gateway_port, admin_port=next(ports),
+                           manifests=[str(path) for path in manifests])
+        pods = workloads.build_pods(to_start, refs, desired.secrets, ports, stack_dir.data, environ)
+        for pod in pods:
+            state.pods.append(workloads.start_pod(pod, stack_dir.logs, launcher))
+            stack_dir.save(state)
+        launcher.close()
+        envoy = EnvoyProcess(stack_dir.envoy)
+        envoy.start(_mesh_resources(state, desired), state.admin_port)
+        state.envoy_pid, state.envoy_started = envoy.pid, start_ticks(envoy.pid) or 0
+        stack_dir.save(state)
+        deadline = time.monotonic() + config.start_timeout
+        workloads.wait_healthy(state.pods, deadline)
+        envoy.wait_ready(max(0.5, deadline - time.monotonic()))
+    except BaseException:
+        launcher.close()
+        if state is not None:
+            _stop(state, config.stop_timeout)
+        stack_dir.clear()
+        raise
+    return state
+
+
+def reconcile(config: RunnerConfig, environ: Mapping[str, str]) -> StackState | None:
+    """Bring a running stack to its manifests plus the store (after apply/delete/reset).
+
+    As a Deployment rollout does: new pods start with their outbound listeners in place
+    (their "sidecar" is ready before them) but receive no traffic until healthy; then
+    Envoy's endpoints and routes move to them (a file swap, no restart); then the pods
+    no longer wanted stop. None when no stack runs (the store alone changed; the next
+    ``up`` uses it).
+    """
+    stack_dir = StackDir(config.stack_dir)
+    with stack_dir.locked():
+        state = stack_dir.load()
+        if state is None or not state.any_alive():
+            return None
+        desired = load_desired([Path(m) for m in state.manifests], config.home)
+        change = plan(desired.deployments, state.pods)
+        envoy = EnvoyProcess.attach(stack_dir.envoy, state.envoy_pid, state.admin_port)
+        new = _start_more(config, stack_dir, state, desired, change.start, environ, envoy)
+        state.pods = change.keep + new
+        envoy.wait_applied(config.start_timeout, envoy.update(_mesh_resources(state, desired)))
+        workloads.stop_pods(change.stop, config.stop_timeout)
+        stack_dir.save(state)
+        return state
+
+
+def _start_more(config: RunnerConfig, stack_dir: StackDir, state: StackState, desired: Desired,
+                starts: list[tuple[dict, int]], environ: Mapping[str, str],
+                envoy: EnvoyProcess) -> list[workloads.Pod]:
+    """Start new pods of a running stack and wait for them; on failure, stop just those."""
+    if not starts:
+        return []
+    refs = service_refs(desired)
+    ports = iter(free_ports(workloads.ports_needed(starts, refs)))
+    pods = workloads.build_pods(starts, refs, desired.secrets, ports, stack_dir.data, environ)
+    launcher = workloads.Launcher(stack_dir.logs / "launcher.log")
+    started: list[workloads.Pod] = []
+    try:
+        for pod in pods:
+            started.append(workloads.start_pod(pod, stack_dir.logs, launcher))
+            stack_dir.save(dataclasses.replace(state, pods=state.pods + started))
+        launcher.close()
+        ready: list[workloads.Pod] = []
+
+        def route_to_ready(newly_ready: workloads.Pod | None = None) -> None:
+            """Every started pod has its listeners; only the healthy ones are endpoints."""
+            if newly_ready is not None:
+                ready.append(newly_ready)
+            serving = dataclasses.replace(state, pods=state.pods + ready)
+            warming = [p for p in started if p not in ready]
+            envoy.wait_applied(config.start_timeout,
+                               envoy.update(_mesh_resources(serving, desired, warming)))
+
+        route_to_ready()
+        workloads.wait_healthy(started, time.monotonic() + config.start_timeout, route_to_ready)
+    except BaseException:
+        launcher.close()
+        workloads.stop_pods(started, config.stop_timeout)
+        envoy.update(_mesh_resources(state, desired))
+        stack_dir.save(state)
+        raise
+    return started
+
+
+def _mesh_resources(state: StackState, desired: Desired, warming: Sequence[workloads.Pod] = ()):
+    """The Envoy resources for the stack's pods and the desired routing objects.
+
+    ``warming`` pods get their outbound listeners but are no endpoints yet (not ready).
+    """
+    services = mesh_services(desired)
+    known = {service.name for service in services}
+    inputs = MeshInputs(
+        workloads=[Workload(pod.name, pod.labels, pod.port) for pod in state.pods],
+        services=services,
+        config=desired.config,
+        gateway_port=state.gateway_port,
+        # A pod keeps the listeners it was started with; those of deleted Services go.
+        outbound_ports={(pod.name, name, port): listener
+                        for pod in [*state.pods, *warming] for key, listener in pod.outbound.items()
+                        for name, port in [_service_port(key)] if name in known},
+        admin_port=state.admin_port,
+    )
+    return build(inputs)
+
+
+def _service_port(key: str) -> tuple[str, int]:
+    name, _, port = key.rpartition(":")
+    return name, int(port)
+
+
+def down(config: RunnerConfig) -> StackState | None:
+    """Stop the recorded stack; None when nothing was recorded."""
+    stack_dir = StackDir(config.stack_dir)
+    with stack_dir.locked():
+        state = stack_dir.load()
+        if state is None:
+            return None
+        _stop(state, config.stop_timeout)
+        stack_dir.clear()
+        return state
+
+
+def _stop(state: StackState, timeout: float) -> None:
+    """Envoy first (no new requests reach the pods), then every pod together."""
+    if state.envoy_pid:
+        stop_groups([(state.envoy_pid, state.envoy_started or None)], timeout)
+    workloads.stop_pods(state.pods, timeout)
+
+
+def status(config: RunnerConfig) -> StackStatus | None:
+    """What runs and what answers; None when no stack is recorded."""
+    state = StackDir(config.stack_dir).load()
+    if state is None:
+        return None
+    pods = []
+    for pod in state.pods:
+        running = alive(pod.pid, pod.started or None)
+        pods.append(PodStatus(pod, running, running and workloads.is_healthy(pod)))
+    envoy_running = bool(state.envoy_pid) and alive(state.envoy_pid, state.envoy_started or None)
+    return StackStatus(state, pods, envoy_running, envoy_running and _envoy_ready(state.admin_port))
+
+
+def _envoy_ready(admin_port: int) -> bool:
+    conn = http.client.HTTPConnection("127.0.0.1", admin_port, timeout=1)
+    try:
+        conn.request("GET", "/ready")
+        return conn.getresponse().status == 200
+    except OSError:
+        return False
+    finally:
+        conn.close()

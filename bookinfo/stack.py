@@ -1,0 +1,128 @@
+"""The running stack's state on disk, and the plan that moves it toward what is desired.
+
+``$BOOKINFO_HOME/stack/stack.json`` records every process the runner started (pid and
+start time, port, log file) and every port it handed out, so ``status``, ``down`` and
+later ``apply``/``delete`` work from any later command. It is written as soon as a
+process exists, before waiting on it: a runner killed half-way still leaves a record
+``down`` can clean up.
+"""
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import shutil
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import processes
+from .workloads import Pod, replicas, template_hash
+
+
+@dataclass
+class StackState:
+    """Everything a later command must know about the running stack."""
+
+    gateway_port: int
+    admin_port: int
+    manifests: list[str]
+    envoy_pid: int = 0
+    envoy_started: int = 0
+    pods: list[Pod] = field(default_factory=list)
+
+    @property
+    def gateway_url(self) -> str:
+        return f"http://localhost:{self.gateway_port}/productpage"
+
+    def to_json(self) -> dict:
+        return {"gateway_port": self.gateway_port, "admin_port": self.admin_port,
+                "manifests": self.manifests, "envoy_pid": self.envoy_pid,
+                "envoy_started": self.envoy_started, "pods": [p.to_json() for p in self.pods]}
+
+    @classmethod
+    def from_json(cls, data: Mapping) -> "StackState":
+        return cls(gateway_port=data["gateway_port"], admin_port=data["admin_port"],
+                   manifests=list(data["manifests"]), envoy_pid=data["envoy_pid"],
+                   envoy_started=data["envoy_started"],
+                   pods=[Pod.from_json(p) for p in data["pods"]])
+
+    def any_alive(self) -> bool:
+        """Whether any process of this stack still runs."""
+        return (processes.alive(self.envoy_pid, self.envoy_started or None) if self.envoy_pid
+                else False) or any(processes.alive(p.pid, p.started or None) for p in self.pods)
+
+
+class StackDir:
+    """The files of one stack under ``<home>/stack``."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.state_file = root / "stack.json"
+        self.logs = root / "logs"
+        self.envoy = root / "envoy"
+        self.data = root / "data"
+
+    @contextlib.contextmanager
+    def locked(self) -> Iterator[None]:
+        """Exclusive use of the stack: two commands never change it at the same time."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        with open(self.root / "lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            yield
+
+    def load(self) -> StackState | None:
+        """The recorded stack, or None when nothing was started here."""
+        try:
+            return StackState.from_json(json.loads(self.state_file.read_text()))
+        except FileNotFoundError:
+            return None
+
+    def save(self, state: StackState) -> None:
+        """Write atomically (a reader never sees half a file), readable by the owner only:
+        the pods' environments may hold Secret values."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        tmp = self.state_file.with_suffix(".json.tmp")
+        descriptor = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w") as out:
+            json.dump(state.to_json(), out, indent=2)
+        os.replace(tmp, self.state_file)
+
+    def prepare(self) -> None:
+        """A fresh directory for a new stack (old logs and Envoy files removed)."""
+        for path in (self.logs, self.envoy, self.data):
+            shutil.rmtree(path, ignore_errors=True)
+            path.mkdir(parents=True)
+
+    def clear(self) -> None:
+        """Forget the stack (logs are kept for a post-mortem)."""
+        self.state_file.unlink(missing_ok=True)
+        shutil.rmtree(self.data, ignore_errors=True)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What to change so the pods match the Deployments."""
+
+    start: list[tuple[dict, int]]  # (Deployment, how many new pods)
+    stop: list[Pod]
+    keep: list[Pod]
+
+
+def plan(deployments: Sequence[Mapping], running: Sequence[Pod]) -> Plan:
+    """Kubernetes' Deployment rule, simplified: pods of the current template are kept up to
+    ``replicas``; pods of a changed template or a deleted Deployment go; the rest are new."""
+    wanted = {d["metadata"]["name"]: d for d in deployments}
+    start, stop, keep = [], [], []
+    for name, deployment in wanted.items():
+        current = [p for p in running
+                   if p.deployment == name and p.template_hash == template_hash(deployment)]
+        count = replicas(deployment)
+        keep.extend(current[:count])
+        stop.extend(current[count:])
+        if len(current) < count:
+            start.append((dict(deployment), count - len(current)))
+    kept = {p.name for p in keep} | {p.name for p in stop}
+    stop.extend(p for p in running if p.name not in kept)
+    return Plan(start, stop, keep)

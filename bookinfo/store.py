@@ -1,0 +1,300 @@
+"""What has been applied locally: the runner's stand-in for the API server's storage.
+
+``bookinfo apply`` and ``delete`` change it, ``get`` reads it, the mesh is built from it,
+and it survives ``bookinfo down``/``up`` (``reset`` clears it). It lives in one JSON file,
+``<home>/store/objects.json``, replaced atomically (temporary file, then rename) under an
+exclusive ``fcntl`` lock, so two commands run at once cannot lose each other's changes.
+
+Objects are stored as the API server stores them: schema defaults applied, and
+``metadata`` completed with ``uid``, ``creationTimestamp``, ``resourceVersion``,
+``generation`` and kubectl's ``last-applied-configuration`` annotation. Whether an apply
+``configured`` an object or left it ``unchanged`` is decided like kubectl: by comparing
+the user's content with what was last applied, never the server-side fields.
+"""
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import ipaddress
+import json
+import os
+import tempfile
+import uuid
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from bookinfo.objects import DEFAULT_NAMESPACE, ObjectRecord, kinds_named, stored_form, validate
+from bookinfo.objects.kinds import Kind
+from bookinfo.objects.kubectl_output import (OutputLine, as_list, error, format_timestamp, note, out,
+                                             table_lines, to_json, to_yaml)
+
+LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
+_FORMAT_VERSION = 1
+_SERVICE_CIDR = ipaddress.ip_network("10.96.0.0/12")
+_FIRST_SERVICE_IP = 10  # 10.96.0.1 is the kubernetes Service in a real cluster
+_NODE_PORTS = range(30000, 32768)
+_GENERATION_KINDS = {("apps", "Deployment")}  # built-in kinds that count spec changes
+OUTPUT_FORMATS = ("yaml", "json", "name", "wide")
+
+Key = tuple[str, str, str, str]
+
+
+class StoreError(Exception):
+    """The store's file cannot be used (damaged, or written by an incompatible version)."""
+
+
+class Store:
+    """The applied objects under ``home``; every method is safe to call from several processes."""
+
+    def __init__(self, home: Path):
+        self.directory = Path(home) / "store"
+        self.path = self.directory / "objects.json"
+        self._lock_path = self.directory / "objects.lock"
+
+    # --- changes ----------------------------------------------------------------------------
+
+    def apply(self, records: list[ObjectRecord]) -> list[str]:
+        """Validate all of ``records`` (InvalidObjects: nothing changes), then store them in order.
+
+        Returns kubectl's lines: ``<kind>.<group>/<name> created|configured|unchanged``.
+        """
+        validate(records)
+        now = datetime.now(timezone.utc)
+        lines: list[str] = []
+        with self._locked_state() as state:
+            for record in records:
+                lines.append(out(f"{record.kubectl_name} {self._apply_one(state, record, now)}"))
+        return lines
+
+    def delete(self, records: list[ObjectRecord]) -> list[str]:
+        """Remove ``records``' objects; kubectl's ``deleted`` line, or its NotFound error line."""
+        lines: list[str] = []
+        with self._locked_state() as state:
+            for record in records:
+                if record.kind_info is None or not record.name:
+                    lines.append(error(f'error: resource mapping not found for name: "{record.name}" namespace: '
+                                       f'"" from "{record.source}": no matches for kind "{record.kind}" in '
+                                       f'version "{record.api_version}"'))
+                    continue
+                entry = _find(state, record.key)
+                if entry is None:
+                    lines.append(error(f'Error from server (NotFound): error when deleting "{record.source}": '
+                                       f'{record.resource} "{record.name}" not found'))
+                    continue
+                state["objects"].remove(entry)
+                lines.append(out(f'{record.kubectl_name.rpartition("/")[0]} "{record.name}" deleted'))
+        return lines
+
+    def reset(self) -> None:
+        """Forget every applied object (a damaged store file included)."""
+        with self._exclusive():
+            self._write(_empty_state())
+
+    # --- reads -------------------------------------------------------------------------------
+
+    def objects(self) -> list[dict[str, Any]]:
+        """Every stored object, in the order it was first applied."""
+        return [entry["object"] for entry in self._read()["objects"]]
+
+    def get_lines(self, kind: str, name: str | None = None, output: str | None = None,
+                  namespace: str = DEFAULT_NAMESPACE) -> list[str]:
+        """What ``kubectl get KIND [NAME] [-o yaml|json|name|wide]`` prints for the stored objects."""
+        if output is not None and output not in OUTPUT_FORMATS:
+            return [error(f'error: unable to match a printer suitable for the output format "{output}", '
+                          f"allowed formats are: {','.join(OUTPUT_FORMATS)}")]
+        entries = self._read()["objects"]
+        resolved = _resolve_kind(kind, entries)
+        if resolved is None:
+            return [error(f'error: the server doesn\'t have a resource type "{kind}"')]
+        matching = sorted((e["object"] for e in entries
+                           if tuple(e["key"][:3]) == (resolved.group, resolved.kind, namespace)),
+                          key=lambda o: o["metadata"]["name"])
+        if name is not None:
+            matching = [o for o in matching if o["metadata"]["name"] == name]
+            if not matching:
+                return [error(f'Error from server (NotFound): {resolved.resource} "{name}" not found')]
+        elif not matching:
+            return [note(f"No resources found in {namespace} namespace.")]
+        return _render(resolved, matching, output, single=name is not None)
+
+    # --- storage -----------------------------------------------------------------------------
+
+    def _read(self) -> dict[str, Any]:
+        try:
+            state = json.loads(self.path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return _empty_state()
+        except (ValueError, OSError) as err:
+            raise StoreError(f"{self.path} cannot be read ({err}); `bookinfo reset` starts afresh") from None
+        if not isinstance(state, dict) or state.get("format") != _FORMAT_VERSION:
+            raise StoreError(f"{self.path} is not a store this version understands; "
+                             "`bookinfo reset` starts afresh")
+        return state
+
+    @contextlib.contextmanager
+    def _exclusive(self) -> Iterator[None]:
+        """Hold the store's lock: one writer at a time across processes."""
+        self.directory.mkdir(parents=True, exist_ok=True)
+        with open(self._lock_path, "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+    @contextlib.contextmanager
+    def _locked_state(self) -> Iterator[dict[str, Any]]:
+        """The state under the lock; written back atomically when the block succeeds."""
+        with self._exclusive():
+            state = self._read()
+            yield state
+            self._write(state)
+
+    def _write(self, state: dict[str, Any]) -> None:
+        fd, temporary = tempfile.mkstemp(prefix=".objects.", suffix=".json", dir=self.directory)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as file:
+                json.dump(state, file, indent=1, sort_keys=True)
+                file.flush()
+                os.fsync(file.fileno())
+            os.replace(temporary, self.path)
+        except BaseException:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(temporary)
+            raise
+
+    # --- one object --------------------------------------------------------------------------
+
+    def _apply_one(self, state: dict[str, Any], record: ObjectRecord, now: datetime) -> str:
+        applied = _applied_content(record)
+        entry = _find(state, record.key)
+        if entry is not None and entry["applied"] == applied:
+            return "unchanged"
+        state["resourceVersion"] += 1
+        stored = stored_form(record.obj)
+        metadata = stored.setdefault("metadata", {})
+        metadata["namespace"] = record.namespace
+        metadata.setdefault("annotations", {})[LAST_APPLIED] = _last_applied_text(applied)
+        metadata["resourceVersion"] = str(state["resourceVersion"])
+        previous = entry["object"] if entry else None
+        if previous is None:
+            metadata["uid"] = str(uuid.uuid4())
+            metadata["creationTimestamp"] = format_timestamp(now)
+        else:
+            metadata["uid"] = previous["metadata"]["uid"]
+            metadata["creationTimestamp"] = previous["metadata"]["creationTimestamp"]
+        if _counts_generations(record):
+            metadata["generation"] = _generation(previous, stored)
+        if (record.group, record.kind) == ("", "Service"):
+            _allocate_service_addresses(stored, previous, state)
+        if entry is None:
+            state["objects"].append({"key": list(record.key), "applied": applied, "object": stored})
+            return "created"
+        entry.update(applied=applied, object=stored)
+        return "configured"
+
+
+def _empty_state() -> dict[str, Any]:
+    return {"format": _FORMAT_VERSION, "resourceVersion": 0, "objects": []}
+
+
+def _find(state: dict[str, Any], key: Key) -> dict[str, Any] | None:
+    return next((e for e in state["objects"] if tuple(e["key"]) == tuple(key)), None)
+
+
+def _applied_content(record: ObjectRecord) -> dict[str, Any]:
+    """The user's object as kubectl records it in ``last-applied-configuration``.
+
+    kubectl adds the namespace and an ``annotations`` map (without its own annotation);
+    comparing this canonical form ignores formatting and key order.
+    """
+    content = json.loads(json.dumps(record.obj))
+    metadata = content.setdefault("metadata", {})
+    metadata["namespace"] = record.namespace
+    annotations = metadata.get("annotations") or {}
+    annotations.pop(LAST_APPLIED, None)
+    metadata["annotations"] = annotations
+    return content
+
+
+def _last_applied_text(applied: dict[str, Any]) -> str:
+    """Go's ``json.Marshal``: compact, sorted keys, HTML characters escaped, then a newline."""
+    text = json.dumps(applied, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026") + "\n"
+
+
+def _counts_generations(record: ObjectRecord) -> bool:
+    known = record.kind_info
+    return bool(known and known.custom) or (record.group, record.kind) in _GENERATION_KINDS
+
+
+def _generation(previous: dict[str, Any] | None, stored: dict[str, Any]) -> int:
+    """1 on creation; +1 whenever anything but metadata and status changed."""
+    if previous is None:
+        return 1
+    def body(obj: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in obj.items() if k not in ("metadata", "status", "apiVersion")}
+    generation = previous["metadata"].get("generation", 1)
+    return generation if body(previous) == body(stored) else generation + 1
+
+
+def _allocate_service_addresses(service: dict[str, Any], previous: dict[str, Any] | None,
+                                state: dict[str, Any]) -> None:
+    """Fill what the API server fills for a Service: type, cluster IP, port defaults, node ports.
+
+    An address or node port once allocated is kept on later applies, as in a cluster.
+    """
+    spec = service.setdefault("spec", {})
+    before = (previous or {}).get("spec") or {}
+    spec.setdefault("type", "ClusterIP")
+    if spec["type"] != "ExternalName" and "clusterIP" not in spec:
+        spec["clusterIP"] = before.get("clusterIP") or _free_cluster_ip(state)
+    if "clusterIP" in spec:
+        spec.setdefault("clusterIPs", [spec["clusterIP"]])
+    used_node_ports = {p.get("nodePort") for e in state["objects"] if e["key"][:2] == ["", "Service"]
+                       for p in (e["object"].get("spec") or {}).get("ports") or []}
+    earlier = {p.get("port"): p for p in before.get("ports") or []}
+    for port in spec.get("ports") or []:
+        port.setdefault("protocol", "TCP")
+        port.setdefault("targetPort", port.get("port"))
+        if spec["type"] in ("NodePort", "LoadBalancer") and "nodePort" not in port:
+            kept = (earlier.get(port.get("port")) or {}).get("nodePort")
+            port["nodePort"] = kept or next(n for n in _NODE_PORTS if n not in used_node_ports)
+            used_node_ports.add(port["nodePort"])
+
+
+def _free_cluster_ip(state: dict[str, Any]) -> str:
+    used = {(e["object"].get("spec") or {}).get("clusterIP") for e in state["objects"]
+            if e["key"][:2] == ["", "Service"]}
+    for offset in range(_FIRST_SERVICE_IP, _SERVICE_CIDR.num_addresses - 1):
+        address = str(_SERVICE_CIDR[offset])
+        if address not in used:
+            return address
+    raise RuntimeError("no free service cluster IP left")
+
+
+def _resolve_kind(name: str, entries: list[dict[str, Any]]) -> Kind | None:
+    """The kind a ``get`` argument means; ``gateway`` is Istio's unless only Gateway API ones exist."""
+    candidates = kinds_named(name)
+    if len(candidates) > 1:
+        present = {(e["key"][0], e["key"][1]) for e in entries}
+        with_objects = [k for k in candidates if (k.group, k.kind) in present]
+        return (with_objects or candidates)[0]
+    return candidates[0] if candidates else None
+
+
+def _render(kind: Kind, objects: list[dict[str, Any]], output: str | None, single: bool) -> list[str]:
+    if output in ("yaml", "json"):
+        preferred = f"{kind.group}/{kind.versions[0]}" if kind.group else kind.versions[0]
+        objects = [{**obj, "apiVersion": preferred} for obj in objects]  # as served by the API server
+        value = objects[0] if single else as_list(objects)
+        text = to_yaml(value) if output == "yaml" else to_json(value)
+        return [out(line) for line in text.rstrip("\n").split("\n")]
+    if output == "name":
+        return [out(f"{kind.qualified_singular}/{o['metadata']['name']}") for o in objects]
+    return [out(line) for line in table_lines(kind, objects, datetime.now(timezone.utc), wide=output == "wide")]
+
+
+__all__ = ["LAST_APPLIED", "OUTPUT_FORMATS", "OutputLine", "Store", "StoreError"]

@@ -1,0 +1,26 @@
+"""Who is signed in: the ``user`` key of Flask's signed session cookie (§2.6)."""
+from __future__ import annotations
+
+from flask import session
+
+SESSION_USER_KEY = "user"
+
+
+def current_user() -> str | None:
+    """The session's user name, or None when nobody is signed in.
+
+    A value that is not a string (null after a sign-in without a name, or a cookie
+    minted by other software with the same key) counts as not signed in.
+    """
+    user = session.get(SESSION_USER_KEY)
+    return user if isinstance(user, str) else None
+
+
+def sign_in(user: str | None) -> None:
+    """Remember ``user``; None is stored too (upstream stores JSON null)."""
+    session[SESSION_USER_KEY] = user
+
+
+def sign_out() -> None:
+    """Forget the user; Flask deletes the cookie once the session is empty."""
+    session.pop(SESSION_USER_KEY, None)

@@ -1,0 +1,58 @@
+"""``/ratings/<id>``: read (GET) and store (POST) a product's ratings (§5.3, §5.4).
+
+Upstream matches the path ``/ratings/`` followed by anything, then takes the id from
+the *raw* URL (query string included) after its last ``/`` and parses it with
+``parseInt``: ``/ratings/1abc`` is product 1, ``/ratings/0?x=1`` product 0, and
+``/ratings/%31`` is refused.
+"""
+from __future__ import annotations
+
+import math
+
+from flask import Blueprint, Response, current_app, request
+
+from .errors import InvalidProductId, InvalidRatingsJson
+from .javascript import InvalidJson, parse_int, parse_json
+from .responses import json_answer
+from .store import DEFAULT_RATINGS
+
+ratings_blueprint = Blueprint("ratings", __name__)
+
+
+def raw_url() -> str:
+    """The request target as the client sent it (gunicorn and werkzeug both provide it)."""
+    environ = request.environ
+    return environ.get("RAW_URI") or environ.get("REQUEST_URI") or request.full_path
+
+
+def product_id() -> int:
+    """``parseInt(req.url.split('/').pop())``, or InvalidProductId.
+
+    Ids beyond the double range (``Infinity`` in JavaScript, which upstream would
+    print as ``null``) are refused as non-numeric.
+    """
+    value = parse_int(raw_url().split("/")[-1])
+    if value is None or not math.isfinite(value):
+        raise InvalidProductId()
+    return int(value)
+
+
+@ratings_blueprint.get("/ratings/<tail:rest>")
+def get_ratings(rest: str) -> Response:
+    """The stored ratings, or the default ones, unless a fault mode intervenes."""
+    pid = product_id()
+    current_app.extensions["ratings.faults"].before_get()
+    ratings = current_app.extensions["ratings.store"].get(pid)
+    return json_answer({"id": pid, "ratings": DEFAULT_RATINGS if ratings is None else ratings})
+
+
+@ratings_blueprint.post("/ratings/<tail:rest>")
+def post_ratings(rest: str) -> Response:
+    """Store any JSON value as the product's ratings and echo it back."""
+    pid = product_id()
+    try:
+        ratings = parse_json(request.get_data(cache=False).decode("utf-8", errors="replace"))
+    except InvalidJson:
+        raise InvalidRatingsJson() from None
+    current_app.extensions["ratings.store"].put(pid, ratings)
+    return json_answer({"id": pid, "ratings": ratings})

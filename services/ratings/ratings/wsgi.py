@@ -1,0 +1,9 @@
+"""The WSGI entry point: ``gunicorn -c python:bookinfo_common.gunicorn_conf ratings.wsgi:app``."""
+import os
+
+from bookinfo_common.wsgi_entry import app_or_exit
+
+from .app import create_app
+from .config import Config
+
+app = app_or_exit("ratings", lambda: create_app(Config.from_environ(os.environ)))

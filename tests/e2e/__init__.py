@@ -1,0 +1,1 @@
+"""End-to-end tests through `bookinfo up`: one real stack behind a real Envoy."""

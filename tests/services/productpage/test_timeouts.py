@@ -1,0 +1,41 @@
+"""Upstream's timeouts, measured against a slow back-end with productpage under gunicorn
+(§2.7, §7): details gives up after 3 s; reviews tries twice, so about 6 s."""
+import time
+
+import pytest
+import requests
+
+from tests.support.processes import ServiceProcess
+
+from .stub_backend import Reply
+
+SLOW = 4.5  # longer than the 3 s timeout
+
+
+@pytest.fixture(scope="module")
+def productpage(backend):
+    with ServiceProcess("productpage", env=backend.env) as process:
+        yield process
+
+
+def timed_page(productpage) -> tuple[float, str]:
+    start = time.monotonic()
+    response = requests.get(productpage.url + "/productpage", timeout=30)
+    elapsed = time.monotonic() - start
+    assert response.status_code == 200
+    return elapsed, response.text
+
+
+def test_slow_details_gives_the_error_block_after_3s(productpage, stub):
+    stub.reply("/details/0", Reply(body=b"{}", delay=SLOW))
+    elapsed, html = timed_page(productpage)
+    assert "Error fetching product details" in html and "Book Reviews" in html
+    assert 2.8 <= elapsed < 5.5
+
+
+def test_reviews_slow_twice_gives_the_error_block_after_6s(productpage, stub):
+    stub.reply("/reviews/0", Reply(body=b"{}", delay=SLOW))
+    elapsed, html = timed_page(productpage)
+    assert "Error fetching product reviews" in html and "Book Details" in html
+    assert len(stub.requests("/reviews/")) == 2
+    assert 5.8 <= elapsed < 9.5
