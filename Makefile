@@ -18,9 +18,12 @@ run: venv
 	$(VENV)/bin/bookinfo up
 
 # Load run against the gateway's /productpage (wrk, 127.0.0.1 only, bounded): pages/s,
-# p50/p99, memory of every workload, time to ready. Needs `apt-get install -y wrk`.
+# p50/p99, memory of every workload, time to ready; then the mesh's own cost (mesh_bench.py):
+# latency added by one Envoy hop with and without a VirtualService, and apply-to-effect time.
+# Needs `apt-get install -y wrk`.
 bench: venv
 	$(PY) benchmarks/bench.py
+	$(PY) benchmarks/mesh_bench.py
 
 test: venv
 	$(PY) -m pytest -q --ignore=tests/images/containers

@@ -38,9 +38,9 @@ def bookinfo(home: Path, *args: str) -> subprocess.CompletedProcess:
                           cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
 
 
-def run_wrk(url: str, connections: int, seconds: int) -> dict[str, float]:
+def run_wrk(url: str, connections: int, seconds: int, threads: int = 2) -> dict[str, float]:
     """wrk's requests/s, p50, p99 (ms) and error counts for a fixed-length run."""
-    out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency",
+    out = subprocess.run(["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency",
                           "--timeout", "5s", url], capture_output=True, text=True,
                          timeout=seconds + 30, check=True).stdout
     figures = {"pages/s": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))}

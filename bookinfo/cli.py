@@ -221,8 +221,14 @@ def _reset(config: RunnerConfig, args: argparse.Namespace) -> int:
 
 def _print_lines(lines: Sequence[str]) -> int:
     """kubectl's lines, each to its stream; EXIT_ERROR if any is an error."""
-    for line in lines:
-        print(line, file=sys.stderr if getattr(line, "to_stderr", False) else sys.stdout)
+    try:
+        for line in lines:
+            print(line, file=sys.stderr if getattr(line, "to_stderr", False) else sys.stdout)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # The reader left (`bookinfo get ... | head`): print no more, as kubectl, but finish
+        # the command (an apply still updates the running stack).
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return EXIT_ERROR if any(getattr(line, "is_error", False) for line in lines) else EXIT_OK
 
 

@@ -88,7 +88,7 @@ def _records_in(source: str, text: str) -> list[ObjectRecord]:
         if not isinstance(document, dict):
             raise InvalidObjects([Problem(source, f"object #{index + 1}", "",
                                           "a manifest document must be a mapping (an object)")])
-        records.append(ObjectRecord(_string_keys(document), source, index))
+        records.append(ObjectRecord(_json_values(document), source, index))
     return records
 
 
@@ -98,10 +98,18 @@ def _is_list(document: dict) -> bool:
     return isinstance(kind, str) and kind.endswith("List") and isinstance(document.get("items"), list)
 
 
-def _string_keys(value: Any) -> Any:
-    """Mapping keys as strings, as the JSON the API server sees (``80:`` -> ``"80"``, ``on:`` -> ``"true"``)."""
+# Go prints a whole float64 below 1e21 without a fraction or exponent.
+_GO_PLAIN_FLOAT_LIMIT = 1e21
+
+
+def _json_values(value: Any) -> Any:
+    """The document as the JSON kubectl sends the API server: mapping keys as strings
+    (``80:`` -> ``"80"``, ``on:`` -> ``"true"``) and whole numbers without a fraction
+    (``value: 100.0`` -> ``100``, which ``get -o yaml`` and last-applied then show)."""
     if isinstance(value, dict):
-        return {k if isinstance(k, str) else json.dumps(k): _string_keys(v) for k, v in value.items()}
+        return {k if isinstance(k, str) else json.dumps(k): _json_values(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [_string_keys(v) for v in value]
+        return [_json_values(v) for v in value]
+    if isinstance(value, float) and value.is_integer() and abs(value) < _GO_PLAIN_FLOAT_LIMIT:
+        return int(value)
     return value

@@ -124,3 +124,15 @@ def test_apply_get_delete_reset_without_a_stack_change_only_the_store(tmp_path):
     assert missing.returncode == 1 and "NotFound" in missing.stderr
     assert bookinfo(tmp_path, "reset").returncode == 0
     assert not (tmp_path / "stack" / "stack.json").exists()
+
+
+def test_a_reader_that_leaves_early_gets_no_error_and_the_apply_still_completes(tmp_path):
+    manifest = REPO / "networking" / "virtual-service-all-v1.yaml"
+    command = [sys.executable, "-m", "bookinfo", "--home", str(tmp_path), "apply", "-f", str(manifest)]
+    with subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as apply:
+        apply.stdout.close()  # as `| head -0` would: the first write meets a closed pipe
+        stderr = apply.stderr.read().decode()
+    assert apply.returncode == 0 and stderr == ""
+    listed = bookinfo(tmp_path, "get", "virtualservices", "-o", "name")
+    assert listed.stdout.split() == [f"virtualservice.networking.istio.io/{name}"
+                                     for name in ("details", "productpage", "ratings", "reviews")]

@@ -47,6 +47,20 @@ def test_env_is_image_env_then_service_links_then_the_deployment_env():
     assert env["PATH"] == "/usr/bin" and "SECRET" not in env
 
 
+def test_flask_pods_keep_their_connections_to_envoy_unless_the_deployment_says_otherwise():
+    [productpage, reviews] = pods_for(["productpage-v1", "reviews-v2"])
+    assert productpage.env["BOOKINFO_REUSE_CONNECTIONS"] == "true"
+    assert reviews.env["BOOKINFO_REUSE_CONNECTIONS"] == "true"
+    deployment = next(o for o in MANIFEST if o["kind"] == "Deployment"
+                      and o["metadata"]["name"] == "productpage-v1")
+    deployment = yaml.safe_load(yaml.safe_dump(deployment))
+    deployment["spec"]["template"]["spec"]["containers"][0]["env"] = [
+        {"name": "BOOKINFO_REUSE_CONNECTIONS", "value": "false"}]
+    [overridden] = pods_for(["productpage-v1"], [deployment, *(o for o in MANIFEST
+                                                              if o["kind"] == "Service")])
+    assert overridden.env["BOOKINFO_REUSE_CONNECTIONS"] == "false"
+
+
 def test_every_pod_gets_distinct_ports_for_itself_and_each_listener():
     pods = pods_for(["details-v1", "reviews-v1", "productpage-v1"])
     ports = [p.port for p in pods] + [port for p in pods for port in p.outbound.values()]

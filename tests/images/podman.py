@@ -10,6 +10,7 @@ anybody else's. Image layers stay in the folder between runs: that is the build 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import os
 import shutil
@@ -29,8 +30,23 @@ class PodmanError(RuntimeError):
     """A podman command failed; the message carries its output."""
 
 
+# What the harness runs besides podman, and the Debian package that provides it.
+REQUIRED_TOOLS = {
+    "/usr/sbin/runc": "runc",
+    "/usr/sbin/debootstrap": "debootstrap",
+    "/usr/bin/docker-compose": "docker-compose",
+    "/usr/lib/podman/netavark": "netavark",
+    "/usr/lib/podman/aardvark-dns": "aardvark-dns",  # container names in compose networks
+}
+
+
 def available() -> bool:
     return shutil.which("podman") is not None
+
+
+def missing_packages() -> list[str]:
+    """Debian packages the image tests need that are not installed."""
+    return [package for path, package in REQUIRED_TOOLS.items() if not Path(path).exists()]
 
 
 class Podman:
@@ -58,6 +74,7 @@ events_logger = "file"
 tmp_dir = "{state / 'tmp'}"
 
 [network]
+# netavark with aardvark-dns: compose's service names and aliases resolve in its networks.
 network_backend = "netavark"
 network_config_dir = "{state / 'networks'}"
 """)
@@ -68,11 +85,9 @@ graphroot = "{state / 'storage'}"
 runroot = "{state / 'run'}"
 """)
 
-    def __call__(self, *args: str, check: bool = True, timeout: float = 300,
-                 input: bytes | None = None) -> subprocess.CompletedProcess:
+    def __call__(self, *args: str, check: bool = True, timeout: float = 300) -> subprocess.CompletedProcess:
         """``podman ARGS``; output captured as text, PodmanError when ``check`` and rc != 0."""
-        result = subprocess.run(["podman", *args], env=self.env, capture_output=True,
-                                timeout=timeout, input=input)
+        result = subprocess.run(["podman", *args], env=self.env, capture_output=True, timeout=timeout)
         out = subprocess.CompletedProcess(result.args, result.returncode,
                                           result.stdout.decode(errors="replace"),
                                           result.stderr.decode(errors="replace"))
@@ -92,15 +107,29 @@ runroot = "{state / 'run'}"
         return self("image", "exists", reference, check=False).returncode == 0
 
     @contextlib.contextmanager
-    def session(self) -> Iterator["Podman"]:
-        """Start clean and end clean: no container or pod outlives the block."""
-        self.remove_everything_running()
-        try:
-            yield self
-        finally:
+    def session(self, wait_s: float = 900) -> Iterator["Podman"]:
+        """Start clean and end clean: no container or pod outlives the block.
+
+        One session at a time per state folder (a second one waits), since each removes
+        every container it finds there.
+        """
+        with (self.state_dir / "session.lock").open("w") as lock:
+            deadline = time.monotonic() + wait_s
+            while True:
+                try:
+                    fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() > deadline:
+                        raise PodmanError(f"another image test session holds {lock.name}") from None
+                    time.sleep(1)
             self.remove_everything_running()
-            # Images replaced by newer builds; recent ones stay as the build cache.
-            self("image", "prune", "--force", "--filter", "until=72h", check=False, timeout=120)
+            try:
+                yield self
+            finally:
+                self.remove_everything_running()
+                # Images replaced by newer builds; recent ones stay as the build cache.
+                self("image", "prune", "--force", "--filter", "until=72h", check=False, timeout=120)
 
     @contextlib.contextmanager
     def docker_api(self) -> Iterator[str]:
@@ -110,15 +139,16 @@ runroot = "{state / 'run'}"
         """
         socket_dir = Path(tempfile.mkdtemp(prefix="bookinfo-podman-api-"))
         socket = socket_dir / "podman.sock"
-        service = subprocess.Popen(["podman", "system", "service", "--time=0", f"unix://{socket}"],
-                                   env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                                   start_new_session=True)
+        log = socket_dir / "service.log"  # a file, not a pipe: nobody reads it while it runs
+        with log.open("wb") as log_file:
+            service = subprocess.Popen(["podman", "system", "service", "--time=0", f"unix://{socket}"],
+                                       env=self.env, stdout=subprocess.DEVNULL, stderr=log_file,
+                                       start_new_session=True)
         try:
             deadline = time.monotonic() + 30
             while not socket.exists():
                 if service.poll() is not None:
-                    raise PodmanError("podman system service exited: "
-                                      + service.stderr.read().decode(errors="replace"))
+                    raise PodmanError("podman system service exited: " + log.read_text(errors="replace"))
                 if time.monotonic() > deadline:
                     raise PodmanError("podman system service did not create its socket in 30 s")
                 time.sleep(0.05)

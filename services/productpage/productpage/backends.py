@@ -5,7 +5,9 @@ balances every request anyway, but under ambient's ztunnel (L4), kube-proxy or
 docker-compose the balancing is per connection: a pooled keep-alive connection would
 pin a worker to one reviews pod and the round-robin over v1/v2/v3 that the tasks show
 would disappear. Measured on loopback, pooling saves about 1.2 ms per call (2.5 ms →
-1.3 ms), which does not pay for that (docs/compatibility.md).
+1.3 ms), which does not pay for that (docs/compatibility.md). Only the local runner,
+whose every call goes to Envoy, turns reuse on (``BOOKINFO_REUSE_CONNECTIONS``, see
+``bookinfo_common.mesh_http``, which also says why the calls skip ``requests.get``).
 """
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
-import requests
+from bookinfo_common.mesh_http import CallFailed, MeshHttp
 
 from .metrics import record_result
 
@@ -53,6 +55,7 @@ class Backend:
     name: str
     base_url: str
     path: str
+    http: MeshHttp
     attempts: int = 1
     # The fixed error sentence of the API route and the page's error block.
     unavailable_message: str = ""
@@ -64,25 +67,25 @@ class Backend:
         """Call up to ``attempts`` times back to back; count the final outcome once."""
         url = self.url(product_id)
         for _ in range(self.attempts):
-            answer = _attempt(url, headers)
+            answer = _attempt(self.http, url, headers)
             if answer.ok:
                 break
         record_result(self.name, answer.status)
         return answer
 
 
-def _attempt(url: str, headers: Mapping[str, str | bytes]) -> BackendAnswer:
-    """One GET on a fresh connection; never raises."""
+def _attempt(http: MeshHttp, url: str, headers: Mapping[str, str | bytes]) -> BackendAnswer:
+    """One GET; never raises."""
     try:
-        response = requests.get(url, headers=headers, timeout=CALL_TIMEOUT_SECONDS)
-    except (requests.RequestException, ValueError) as exc:
+        response = http.get(url, headers, CALL_TIMEOUT_SECONDS)
+    except CallFailed as exc:
         log.warning("GET %s failed: %s", url, exc)
         return BackendAnswer(500)
-    if response.status_code != 200:
-        log.info("GET %s answered %d", url, response.status_code)
-        return BackendAnswer(response.status_code)
+    if response.status != 200:
+        log.info("GET %s answered %d", url, response.status)
+        return BackendAnswer(response.status)
     try:
-        return BackendAnswer(200, json.loads(response.content))
+        return BackendAnswer(200, json.loads(response.body))
     except (ValueError, RecursionError):
         log.warning("GET %s answered 200 with a body that is not JSON", url)
         return BackendAnswer(500)
@@ -97,17 +100,18 @@ class Backends:
     ratings: Backend
 
     @classmethod
-    def from_urls(cls, details_url: str, reviews_url: str, ratings_url: str) -> "Backends":
+    def from_urls(cls, details_url: str, reviews_url: str, ratings_url: str,
+                  http: MeshHttp) -> "Backends":
         return cls(
             details=Backend(
-                "details", details_url, "details",
+                "details", details_url, "details", http,
                 unavailable_message="Sorry, product details are currently unavailable for this book."),
             # Two attempts: upstream's retry "introduced explicitly for illustration in the
             # fault injection task" (3 s + 3 s worst case).
             reviews=Backend(
-                "reviews", reviews_url, "reviews", attempts=2,
+                "reviews", reviews_url, "reviews", http, attempts=2,
                 unavailable_message="Sorry, product reviews are currently unavailable for this book."),
             ratings=Backend(
-                "ratings", ratings_url, "ratings",
+                "ratings", ratings_url, "ratings", http,
                 unavailable_message="Sorry, product ratings are currently unavailable for this book."),
         )

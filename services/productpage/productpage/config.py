@@ -5,6 +5,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
+from bookinfo_common.mesh_http import reuse_connections
 from bookinfo_common.settings import ConfigError, env_int, service_host
 from bookinfo_common.telemetry import exporter_configured
 
@@ -25,6 +26,8 @@ class Config:
     ratings_url: str = "http://ratings:9080"
     flood_factor: int = 0
     secret_key: bytes = DEMO_SECRET_KEY
+    # Keep-alive connections to the back-ends (only the local runner turns this on).
+    reuse_connections: bool = False
     # The OTEL_* variables, kept for the tracing set-up (which decides on export).
     otel_environ: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
@@ -50,6 +53,7 @@ class Config:
             ratings_url=service_host(environ, "ratings"),
             flood_factor=flood_factor,
             secret_key=_secret_key(environ),
+            reuse_connections=reuse_connections(environ),
             otel_environ=MappingProxyType(
                 {k: v for k, v in environ.items() if k.startswith("OTEL_")}),
         )

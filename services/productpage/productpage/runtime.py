@@ -5,6 +5,8 @@ from dataclasses import dataclass
 
 from flask import Flask, current_app
 
+from bookinfo_common.mesh_http import MeshHttp
+
 from .backends import Backends
 from .config import Config
 
@@ -19,7 +21,8 @@ class Runtime:
 
 def attach_runtime(app: Flask, config: Config) -> None:
     """Build the back-ends from ``config`` and keep both on the app."""
-    backends = Backends.from_urls(config.details_url, config.reviews_url, config.ratings_url)
+    backends = Backends.from_urls(config.details_url, config.reviews_url, config.ratings_url,
+                                  MeshHttp(config.reuse_connections))
     app.extensions[_EXTENSION_KEY] = Runtime(config, backends)
 
 

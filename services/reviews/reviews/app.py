@@ -7,6 +7,7 @@ from flask import Flask
 from werkzeug.exceptions import HTTPException
 
 from bookinfo_common.app_base import base_app
+from bookinfo_common.mesh_http import MeshHttp
 
 from .api import reviews_blueprint
 from .body import Pod
@@ -21,7 +22,8 @@ def create_app(config: Config) -> Flask:
     app = base_app(__name__, "reviews", os.environ)
     app.extensions["reviews.pod"] = Pod(config.podname, config.clustername, config.star_color)
     app.extensions["reviews.ratings"] = (
-        RatingsClient(config.ratings_url, config.ratings_timeout_seconds)
+        RatingsClient(config.ratings_url, config.ratings_timeout_seconds,
+                      MeshHttp(config.reuse_connections))
         if config.ratings_enabled else None
     )
     app.register_error_handler(HTTPException, http_error_response)

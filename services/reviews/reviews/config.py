@@ -4,6 +4,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from bookinfo_common.mesh_http import reuse_connections
 from bookinfo_common.settings import env_flag_java_boolean, service_host
 
 # Upstream keys the ratings timeout on the colour, not on the version (a known quirk
@@ -21,6 +22,8 @@ class Config:
     ratings_url: str = "http://ratings:9080"
     podname: str = "null"
     clustername: str = "null"
+    # A keep-alive connection to ratings (only the local runner turns this on).
+    reuse_connections: bool = False
 
     @property
     def ratings_timeout_seconds(self) -> float:
@@ -36,4 +39,5 @@ class Config:
             ratings_url=service_host(environ, "ratings"),
             podname=environ.get("HOSTNAME", "null"),
             clustername=environ.get("CLUSTER_NAME", "null"),
+            reuse_connections=reuse_connections(environ),
         )

@@ -5,9 +5,11 @@ ratings) leaves the affected reviewers without stars; it never fails the reviews
 response. Upstream answers 500 when ratings sends a 200 whose body is not a JSON
 object of integers; here that counts as "ratings unavailable" too.
 
-Each call uses its own ``requests.Session`` (closed afterwards), as upstream builds a
-new JAX-RS client per request: no connection is shared between gunicorn threads, and
-no pooled connection can go stale behind a mesh proxy's idle timeout.
+Each call opens its own connection (closed afterwards), as upstream builds a new
+JAX-RS client per request: no connection is shared between gunicorn threads, and no
+pooled connection can go stale behind a mesh proxy's idle timeout. The local runner,
+where the call goes to the pod's own Envoy listener, turns keep-alive on
+(``BOOKINFO_REUSE_CONNECTIONS``, ``bookinfo_common.mesh_http``).
 """
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ import logging
 import math
 from collections.abc import Mapping
 
-import requests
+from bookinfo_common.mesh_http import CallFailed, MeshHttp
 
 from .body import REVIEWERS
 from .product_id import INT_MAX, INT_MIN
@@ -29,9 +31,10 @@ Stars = dict[str, int | None]
 class RatingsClient:
     """Fetches the stars of both reviewers for a product from the ratings service."""
 
-    def __init__(self, service_url: str, timeout_seconds: float):
+    def __init__(self, service_url: str, timeout_seconds: float, http: MeshHttp):
         self.base_url = f"{service_url}/ratings"
         self.timeout = timeout_seconds
+        self.http = http
 
     def stars(self, product_id: int, headers: Mapping[str, str]) -> Stars:
         """Each reviewer's stars, None for a reviewer whose rating could not be had."""
@@ -45,18 +48,15 @@ class RatingsClient:
         url = f"{self.base_url}/{product_id}"
         outbound = {**headers, "Accept": "application/json"}
         try:
-            with requests.Session() as session:
-                # In-mesh traffic: never route it through a proxy from the environment.
-                session.trust_env = False
-                response = session.get(url, headers=outbound, timeout=(self.timeout, self.timeout))
-        except requests.RequestException as exc:
+            response = self.http.get(url, outbound, (self.timeout, self.timeout))
+        except CallFailed as exc:
             log.warning("Error: unable to contact %s got exception %s", self.base_url, exc)
             return None
-        if response.status_code != 200:
-            log.warning("Error: unable to contact %s got status of %s", self.base_url, response.status_code)
+        if response.status != 200:
+            log.warning("Error: unable to contact %s got status of %s", self.base_url, response.status)
             return None
         try:
-            ratings = json.loads(response.content)["ratings"]
+            ratings = json.loads(response.body)["ratings"]
         except (ValueError, TypeError, KeyError):
             log.warning("Error: %s answered 200 without a JSON ratings object", self.base_url)
             return None

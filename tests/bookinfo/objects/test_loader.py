@@ -61,3 +61,11 @@ def test_a_document_that_is_not_a_mapping_is_refused(tmp_path):
     path = write(tmp_path, "scalar.yaml", SERVICE.format(name="a") + "---\njust a string\n")
     with pytest.raises(InvalidObjects, match="object #2: a manifest document must be a mapping"):
         load_paths([path])
+
+
+def test_whole_floats_become_integers_as_in_the_json_kubectl_sends(tmp_path):
+    path = write(tmp_path, "fault.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n"
+                 "spec: {percentage: {value: 100.0}, half: 0.5, huge: 1.0e+21}\n")
+    spec = load_paths([path])[0].obj["spec"]
+    assert spec["percentage"]["value"] == 100 and isinstance(spec["percentage"]["value"], int)
+    assert spec["half"] == 0.5 and isinstance(spec["huge"], float)

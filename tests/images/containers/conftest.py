@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import pytest
 
 from tests.images import base, build
-from tests.images.podman import Podman, available
+from tests.images.podman import Podman, available, missing_packages
 
 MB = 1_000_000
 
@@ -52,6 +52,10 @@ def podman() -> Podman:
     if not available():
         pytest.skip("podman is not installed: the container image tests need podman, buildah, "
                     "runc and debootstrap (docs/containers.md)")
+    missing = missing_packages()
+    if missing:
+        pytest.fail(f"podman is installed but not: {' '.join(missing)} (apt-get install them; "
+                    "docs/containers.md)", pytrace=False)
     session = Podman()
     with session.session():
         yield session

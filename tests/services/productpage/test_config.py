@@ -49,6 +49,13 @@ def test_export_flag_follows_the_otlp_variables():
     assert Config.from_environ({"OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:4318"}).export_spans
 
 
+def test_connections_are_reused_only_when_asked():
+    assert not Config.from_environ({}).reuse_connections
+    assert Config.from_environ({"BOOKINFO_REUSE_CONNECTIONS": "true"}).reuse_connections
+    with pytest.raises(ConfigError, match="BOOKINFO_REUSE_CONNECTIONS"):
+        Config.from_environ({"BOOKINFO_REUSE_CONNECTIONS": "1"})
+
+
 def test_wsgi_exits_3_with_one_line_naming_the_variable():
     result = subprocess.run([sys.executable, "-c", "import productpage.wsgi"], cwd=REPO,
                             env={"FLOOD_FACTOR": "lots", "PATH": "/usr/bin:/bin"},

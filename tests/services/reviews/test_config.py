@@ -35,3 +35,10 @@ def test_ratings_address_uses_hostname_domain_and_port():
 def test_a_bad_ratings_port_is_a_config_error():
     with pytest.raises(ConfigError, match="RATINGS_SERVICE_PORT"):
         Config.from_environ({"RATINGS_SERVICE_PORT": "http"})
+
+
+def test_the_connection_to_ratings_is_reused_only_when_asked():
+    assert not Config.from_environ({}).reuse_connections
+    assert Config.from_environ({"BOOKINFO_REUSE_CONNECTIONS": "true"}).reuse_connections
+    with pytest.raises(ConfigError, match="BOOKINFO_REUSE_CONNECTIONS"):
+        Config.from_environ({"BOOKINFO_REUSE_CONNECTIONS": "on"})
