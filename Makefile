@@ -34,9 +34,9 @@ clean:
 	rm -rf $(VENV) build *.egg-info
 
 # Every image of docker-bake.hcl for this machine's platform: with Docker through
-# `docker buildx bake --load`, else with podman from a local Debian base (docs/containers.md).
+# `docker buildx bake --load` when a Docker engine answers, else with podman from a local Debian base (docs/containers.md).
 images: venv
-	@if command -v docker >/dev/null 2>&1; then \
+	@if docker info >/dev/null 2>&1; then \
 		docker buildx bake --load --set "*.platform=$$(docker version --format '{{.Server.Os}}/{{.Server.Arch}}')"; \
 	else $(PY) -m tests.images.build; fi
 

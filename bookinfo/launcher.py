@@ -20,6 +20,8 @@ import os
 import sys
 import traceback
 
+from gunicorn.errors import HaltServer
+
 from bookinfo.processes import start_ticks
 
 # What every Bookinfo service imports; importing the app modules does not read the
@@ -67,6 +69,11 @@ def _fork_pod(request: dict) -> int:
         code = 0
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else 1
+    except HaltServer as exc:
+        # With several workers failing to boot, gunicorn's arbiter raises this again while
+        # halting; the workers' own errors are already in the log, the traceback would
+        # only bury them.
+        code = exc.exit_status
     except BaseException:
         traceback.print_exc()  # into the pod's log
     finally:

@@ -40,11 +40,8 @@ _INHERITED = ("PATH", "HOME", "LANG", "LC_ALL", "TZ", "TMPDIR", "VIRTUAL_ENV")
 # six pods small (the forked pods share their imported code, see bookinfo.launcher).
 # productpage holds a thread per in-flight page while it waits on details and reviews,
 # so it gets enough threads for the benchmark's 16 connections; the others mostly compute.
-# productpage is the one pod that needs more than one interpreter lock: at ~3 ms of CPU
-# per page (make bench) one process tops out near 300 pages/s, below the 380 target, so
-# it runs two workers (about 12 MiB more PSS, the imports being shared).
 SERVER_SIZES: Mapping[str, tuple[int, int]] = {
-    "productpage": (2, 8),
+    "productpage": (1, 16),
     "details": (1, 8),
     "reviews": (1, 8),
     "ratings": (1, 8),

@@ -15,6 +15,9 @@ from .manifests import (COMPOSE_ENVOY, COMPOSE_FILE, KUBE, NETWORKING, REPO, com
                         container_environment, objects_in, pod_templates)
 
 GATEWAY = "gateway"
+# The one Service with several versions: per-connection DNS balancing would pin a
+# productpage connection to one of them, so the compose gateway's Envoy answers for it.
+BALANCED = "reviews"
 PROFILES = {"mongodb": {"mongodb-v1", "ratings-v2"}, "mysql": {"mysqldb-v1", "ratings-v2-mysql"}}
 SERVICES = compose()["services"]
 WORKLOADS = sorted(name for name in SERVICES if name != GATEWAY)
@@ -55,7 +58,9 @@ class TestEveryWorkloadMatchesItsDeployment:
     def test_answers_on_the_service_name_under_its_pod_name(self, name):
         service = SERVICES[name]
         app = DEPLOYMENTS[name]["metadata"]["labels"]["app"]
-        assert service["networks"]["default"]["aliases"] == [app]
+        # reviews has three versions: the gateway answers for it and balances per request.
+        expected = [] if app == BALANCED else [app]
+        assert service.get("networks", {}).get("default", {}).get("aliases", []) == expected
         assert service["hostname"] == name
 
     def test_runs_as_the_pods_user_with_the_same_restrictions(self, name):
@@ -82,11 +87,22 @@ def test_python_services_health_check_the_health_endpoint_on_the_service_port():
             assert "http://127.0.0.1:9080/health" in test[-1], name
 
 
+def _listener(name: str) -> dict:
+    config = yaml.safe_load(COMPOSE_ENVOY.read_text())
+    [listener] = [item for item in config["static_resources"]["listeners"] if item["name"] == name]
+    return listener
+
+
+def _cluster_addresses(name: str) -> list[dict]:
+    config = yaml.safe_load(COMPOSE_ENVOY.read_text())
+    [cluster] = [item for item in config["static_resources"]["clusters"] if item["name"] == name]
+    return [endpoint["endpoint"]["address"]["socket_address"]
+            for endpoint in cluster["load_assignment"]["endpoints"][0]["lb_endpoints"]]
+
+
 def test_the_gateway_publishes_envoys_listener_after_productpage_is_healthy():
     gateway = SERVICES[GATEWAY]
-    config = yaml.safe_load(COMPOSE_ENVOY.read_text())
-    [listener] = config["static_resources"]["listeners"]
-    port = listener["address"]["socket_address"]["port_value"]
+    port = _listener("bookinfo")["address"]["socket_address"]["port_value"]
     assert gateway["ports"] == [f"${{BOOKINFO_PORT:-8080}}:{port}"]
     assert gateway["depends_on"] == {"productpage-v1": {"condition": "service_healthy"}}
     mount = "./platform/compose/envoy.yaml:/etc/envoy/envoy.yaml:ro"
@@ -116,9 +132,7 @@ def _istio_gateway_routes() -> list[tuple[str, str]]:
 
 
 def test_the_compose_gateway_serves_the_istio_gateways_routes_to_productpage():
-    config = yaml.safe_load(COMPOSE_ENVOY.read_text())
-    [listener] = config["static_resources"]["listeners"]
-    manager = listener["filter_chains"][0]["filters"][0]["typed_config"]
+    manager = _listener("bookinfo")["filter_chains"][0]["filters"][0]["typed_config"]
     [host] = manager["route_config"]["virtual_hosts"]
     assert host["domains"] == ["*"]
     envoy_to_istio = {"path": "exact", "prefix": "prefix"}
@@ -126,6 +140,14 @@ def test_the_compose_gateway_serves_the_istio_gateways_routes_to_productpage():
               for kind, value in route["match"].items()]
     assert routes == _istio_gateway_routes()
     assert {route["route"]["cluster"] for route in host["routes"]} == {"productpage"}
-    [cluster] = config["static_resources"]["clusters"]
-    [endpoint] = cluster["load_assignment"]["endpoints"][0]["lb_endpoints"]
-    assert endpoint["endpoint"]["address"]["socket_address"] == {"address": "productpage", "port_value": 9080}
+    assert _cluster_addresses("productpage") == [{"address": "productpage", "port_value": 9080}]
+
+
+def test_the_gateway_answers_for_reviews_and_spreads_requests_over_every_version():
+    assert SERVICES[GATEWAY]["networks"]["default"]["aliases"] == [BALANCED]
+    listener = _listener(BALANCED)
+    assert listener["address"]["socket_address"]["port_value"] == 9080
+    versions = sorted(name for name in WORKLOADS
+                      if DEPLOYMENTS[name]["metadata"]["labels"]["app"] == BALANCED
+                      and "profiles" not in SERVICES[name])
+    assert _cluster_addresses(BALANCED) == [{"address": name, "port_value": 9080} for name in versions]
