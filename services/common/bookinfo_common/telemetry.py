@@ -8,9 +8,9 @@ productpage forwards the incoming B3 trace id, span id and sampled flag unchange
 
 Without an exporter the provider samples nothing (``ALWAYS_OFF``, even under a sampled
 parent): the instrumentation still runs and context still propagates, but every span
-is a non-recording one, so nothing is built that no one would read. Measured with
-``make bench``, a recorded-then-dropped server span cost about 0.3 ms of CPU per
-request in each service (four per page).
+is a non-recording one, so nothing is built that no one would read. Measured (timeit,
+a server span with the instrumentation's dozen attributes): 64 µs of CPU recorded and
+dropped, 7 µs non-recording; a product page makes four.
 """
 from __future__ import annotations
 
