@@ -119,7 +119,7 @@ def _up(config: RunnerConfig, args: argparse.Namespace) -> int:
     _interrupt_on_sigterm()
     began = time.monotonic()
     manifests = [path.resolve() for path in args.manifests] if args.manifests else list(DEFAULT_MANIFESTS)
-    state = runner.up(config, manifests, os.environ)
+    state = runner.up(config, manifests, os.environ, reapply=bool(args.manifests))
     if args.detach:
         _print_ready(config, state, began)
         print("Stop it with `bookinfo down`.")

@@ -1,13 +1,14 @@
-"""What the stack should be running: the base manifests, then the store's objects on top.
+"""What the stack should be running: the objects in the store, by the role each plays.
 
-The base manifests are read fresh at every ``up`` (never stored), so an edit to
-``platform/kube/bookinfo.yaml`` takes effect at the next start; objects applied with
-``bookinfo apply`` replace a base object of the same kind, namespace and name, and add
-to the rest. The result is split into what the runner acts on.
+The first ``up`` on a home (and the first after ``reset``) seeds the store with the base
+manifests, as the standard setup's ``kubectl apply`` does on a cluster; ``up -f FILE``
+applies its files at every start. From then on the store is the one source of truth:
+``bookinfo get`` lists the base objects too, ``delete -f`` removes them and the removal
+survives ``down``/``up``. The result is split into what the runner acts on.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,14 +37,6 @@ def object_key(obj: Mapping) -> tuple[str, str, str, str]:
     return group, obj.get("kind", ""), meta.get("namespace") or "default", meta.get("name", "")
 
 
-def merge(base: Iterable[Mapping], applied: Iterable[Mapping]) -> list[dict]:
-    """Base objects with applied ones laid over them; a replacement keeps its base position."""
-    merged: dict[tuple, dict] = {object_key(obj): dict(obj) for obj in base}
-    for obj in applied:
-        merged[object_key(obj)] = dict(obj)
-    return list(merged.values())
-
-
 def split(objects: Sequence[Mapping]) -> Desired:
     """Sort merged objects into Deployments, Services, Secrets and mesh configuration."""
     deployments, services, config, secrets = [], [], [], {}
@@ -60,14 +53,15 @@ def split(objects: Sequence[Mapping]) -> Desired:
     return Desired(deployments, services, secrets, config)
 
 
-def load_desired(manifests: Sequence[Path], home: Path) -> Desired:
-    """Read and validate the base manifests, then lay the store's objects on top."""
-    from .objects import load_paths, validate
+def load_desired(manifests: Sequence[Path], home: Path, reapply: bool = False) -> Desired:
+    """Seed the store with the base manifests (or, with ``reapply``, apply them), then read it."""
+    from .objects import load_paths
     from .store import Store
 
+    store = Store(home)
     records = load_paths([str(path) for path in manifests])
-    validate(records)
-    return split(merge((record.obj for record in records), Store(home).objects()))
+    store.seed(records, again=reapply)
+    return split(store.objects())
 
 
 def service_refs(desired: Desired) -> list[ServiceRef]:

@@ -52,15 +52,20 @@ class StackStatus:
         return self.envoy_ready and all(p.healthy for p in self.pods)
 
 
-def up(config: RunnerConfig, manifests: Sequence[Path], environ: Mapping[str, str]) -> StackState:
-    """Start the stack and return once every part is ready (or raise, leaving nothing)."""
+def up(config: RunnerConfig, manifests: Sequence[Path], environ: Mapping[str, str],
+       reapply: bool = False) -> StackState:
+    """Start the stack and return once every part is ready (or raise, leaving nothing).
+
+    The base ``manifests`` seed an unseeded store; with ``reapply`` (files named on the
+    command line) they are applied at every start.
+    """
     stack_dir = StackDir(config.stack_dir)
     with stack_dir.locked():
-        return _up(config, stack_dir, manifests, environ)
+        return _up(config, stack_dir, manifests, environ, reapply)
 
 
 def _up(config: RunnerConfig, stack_dir: StackDir, manifests: Sequence[Path],
-        environ: Mapping[str, str]) -> StackState:
+        environ: Mapping[str, str], reapply: bool) -> StackState:
     existing = stack_dir.load()
     if existing is not None and existing.any_alive():
         raise RunnerError(f"a stack is already running at {existing.gateway_url} "
@@ -72,7 +77,7 @@ def _up(config: RunnerConfig, stack_dir: StackDir, manifests: Sequence[Path],
     launcher = workloads.Launcher(stack_dir.logs / "launcher.log")
     state = None
     try:
-        desired = load_desired(manifests, config.home)
+        desired = load_desired(manifests, config.home, reapply)
         refs = service_refs(desired)
         to_start = plan(desired.deployments, []).start
         ports = iter(free_ports(1 + workloads.ports_needed(to_start, refs)))
@@ -100,7 +105,7 @@ def _up(config: RunnerConfig, stack_dir: StackDir, manifests: Sequence[Path],
 
 
 def reconcile(config: RunnerConfig, environ: Mapping[str, str]) -> StackState | None:
-    """Bring a running stack to its manifests plus the store (after apply/delete/reset).
+    """Bring a running stack to the store (after apply/delete/reset; a reset store is re-seeded).
 
     As a Deployment rollout does: new pods start with their outbound listeners in place
     (their "sidecar" is ready before them) but receive no traffic until healthy; then

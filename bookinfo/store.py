@@ -87,8 +87,26 @@ class Store:
                 lines.append(out(f'{record.kubectl_name.rpartition("/")[0]} "{record.name}" deleted'))
         return lines
 
+    def seed(self, records: list[ObjectRecord], again: bool = False) -> bool:
+        """Apply ``records`` if the store has not been seeded since it was made or reset.
+
+        ``bookinfo up`` seeds the store with its base manifests, as the standard setup's
+        ``kubectl apply`` would, so ``get`` lists them and ``delete`` removes them; a later
+        ``up`` leaves them as the user left them. ``again`` applies them even so (files
+        named on ``up``'s command line). True when the records were applied.
+        """
+        validate(records)
+        now = datetime.now(timezone.utc)
+        with self._locked_state() as state:
+            if state.get("seeded") and not again:
+                return False
+            for record in records:
+                self._apply_one(state, record, now)
+            state["seeded"] = True
+        return True
+
     def reset(self) -> None:
-        """Forget every applied object (a damaged store file included)."""
+        """Forget every applied object (a damaged store file included) and the seeding."""
         with self._exclusive():
             self._write(_empty_state())
 

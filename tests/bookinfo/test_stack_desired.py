@@ -1,7 +1,14 @@
-"""What should run: base manifests with applied objects laid over them, sorted by role."""
+"""What should run: the store, seeded by the base manifests, sorted by the role of each object."""
 from __future__ import annotations
 
-from bookinfo.desired import mesh_services, merge, split, service_refs
+from pathlib import Path
+
+from bookinfo.desired import load_desired, mesh_services, split, service_refs
+from bookinfo.objects import load_paths
+from bookinfo.store import Store
+
+REPO = Path(__file__).resolve().parents[2]
+BOOKINFO = REPO / "platform" / "kube" / "bookinfo.yaml"
 
 
 def obj(api: str, kind: str, name: str, **spec) -> dict:
@@ -17,17 +24,25 @@ ACCOUNT = obj("v1", "ServiceAccount", "bookinfo-details")
 SECRET = {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "creds"}, "data": {"k": "dg=="}}
 
 
-def test_applied_objects_replace_base_objects_in_place_and_add_the_rest():
-    replaced = obj("apps/v1", "Deployment", "details-v1", replicas=3)
-    merged = merge([SERVICE, DEPLOYMENT], [replaced, VS])
-    assert merged == [SERVICE, replaced, VS]
+def test_the_base_seeds_the_store_once_and_deletions_survive_the_next_up(tmp_path):
+    gateway = REPO / "networking" / "bookinfo-gateway.yaml"
+    desired = load_desired([BOOKINFO, gateway], tmp_path)
+    assert [d["metadata"]["name"] for d in desired.deployments] == [
+        "details-v1", "ratings-v1", "reviews-v1", "reviews-v2", "reviews-v3", "productpage-v1"]
+    assert [c["kind"] for c in desired.config] == ["Gateway", "VirtualService"]
+    Store(tmp_path).delete(load_paths([str(gateway)]))
+    assert load_desired([BOOKINFO, gateway], tmp_path).config == []
 
 
-def test_objects_differing_in_group_or_namespace_do_not_replace_each_other():
-    other_ns = {**SERVICE, "metadata": {"name": "details", "namespace": "prod"}}
-    istio_gateway = obj("networking.istio.io/v1", "Gateway", "g")
-    api_gateway = obj("gateway.networking.k8s.io/v1", "Gateway", "g")
-    assert len(merge([SERVICE, istio_gateway], [other_ns, api_gateway])) == 4
+def test_reset_seeds_again_and_reapply_restores_the_named_files(tmp_path):
+    gateway = REPO / "networking" / "bookinfo-gateway.yaml"
+    load_desired([BOOKINFO, gateway], tmp_path)
+    store = Store(tmp_path)
+    store.delete(load_paths([str(gateway)]))
+    assert load_desired([BOOKINFO, gateway], tmp_path, reapply=True).config != []
+    store.reset()
+    assert store.objects() == []
+    assert len(load_desired([BOOKINFO], tmp_path).deployments) == 6
 
 
 def test_split_sorts_by_role_and_keeps_apply_order_of_mesh_config():
