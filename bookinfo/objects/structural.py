@@ -62,11 +62,7 @@ def to_json_schema(node: dict[str, Any], top: bool = True) -> dict[str, Any]:
         out["uniqueItems"] = True
     elif list_type == "map" and node.get("x-kubernetes-list-map-keys"):
         out["listMapKeys"] = list(node["x-kubernetes-list-map-keys"])
-    for junctor in _JUNCTORS:
-        if junctor in node:
-            out[junctor] = [_value_constraints(sub) for sub in node[junctor]]
-    if "not" in node:
-        out["not"] = _value_constraints(node["not"])
+    _add_junctors(node, out)
     return out
 
 
@@ -77,12 +73,17 @@ def _value_constraints(node: dict[str, Any]) -> dict[str, Any]:
         out["properties"] = {k: _value_constraints(v) for k, v in node["properties"].items()}
     if isinstance(node.get("items"), dict):
         out["items"] = _value_constraints(node["items"])
+    _add_junctors(node, out)
+    return out
+
+
+def _add_junctors(node: dict[str, Any], out: dict[str, Any]) -> None:
+    """Copy anyOf/allOf/oneOf/not into ``out``, each branch as value constraints only."""
     for junctor in _JUNCTORS:
         if junctor in node:
             out[junctor] = [_value_constraints(sub) for sub in node[junctor]]
     if "not" in node:
         out["not"] = _value_constraints(node["not"])
-    return out
 
 
 def prepare(value: Any, node: dict[str, Any]) -> Any:

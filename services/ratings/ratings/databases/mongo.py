@@ -15,8 +15,10 @@ write -> "could not store ratings in database" (all 500).
 """
 from __future__ import annotations
 
+import contextlib
 import datetime
 import logging
+from collections.abc import Iterator
 
 import pymongo
 from pymongo import MongoClient, WriteConcern
@@ -34,6 +36,19 @@ log = logging.getLogger(__name__)
 DURABLE = WriteConcern(w="majority", j=True)
 
 
+@contextlib.contextmanager
+def _failures_as(operation: str, failure: type[Exception]) -> Iterator[None]:
+    """pymongo's errors as the contract's: no server -> connect error, else ``failure``."""
+    try:
+        yield
+    except ConnectionFailure as exc:
+        log.warning("cannot reach MongoDB: %s", exc)
+        raise DatabaseConnectError() from None
+    except PyMongoError as exc:
+        log.warning("MongoDB failed a %s: %s", operation, exc)
+        raise failure() from None
+
+
 class MongoStore:
     """Ratings in MongoDB: the seeded collection, and ours for POSTed ratings."""
 
@@ -43,17 +58,11 @@ class MongoStore:
     def get(self, product_id: int):
         """The product's POSTed ratings, else the seeded ones."""
         database = self._database()
-        try:
+        with _failures_as("read", DatabaseQueryError):
             stored = database[PRODUCT_RATINGS].find_one({"_id": product_key(product_id)})
             if stored is None:
                 seed = database[SEED_RATINGS].find({}, limit=2)
                 return seeded_ratings([document.get("rating", 0) for document in seed])
-        except ConnectionFailure as exc:
-            log.warning("cannot reach MongoDB: %s", exc)
-            raise DatabaseConnectError() from None
-        except PyMongoError as exc:
-            log.warning("MongoDB failed a read: %s", exc)
-            raise DatabaseQueryError() from None
         return decode_ratings(stored.get("ratings_json"))
 
     def put(self, product_id: int, ratings) -> None:
@@ -61,14 +70,8 @@ class MongoStore:
         key = product_key(product_id)
         document = {"_id": key, "ratings_json": encode_ratings(ratings),
                     "updated_at": datetime.datetime.now(datetime.timezone.utc)}
-        try:
+        with _failures_as("write", DatabaseWriteError):
             self._database()[PRODUCT_RATINGS].replace_one({"_id": key}, document, upsert=True)
-        except ConnectionFailure as exc:
-            log.warning("cannot reach MongoDB: %s", exc)
-            raise DatabaseConnectError() from None
-        except PyMongoError as exc:
-            log.warning("MongoDB failed a write: %s", exc)
-            raise DatabaseWriteError() from None
 
     def healthy(self) -> bool:
         """Whether the server answers a ping within the health check timeout."""
