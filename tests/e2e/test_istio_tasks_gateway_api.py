@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.bookinfo_client import (REVIEWS_UNAVAILABLE, STAR, TITLE, anonymous_pages,
+from tests.support.bookinfo_client import (assert_delayed_page_keeps_black_stars,
+                                           assert_reviews_timed_out_twice, ratings_delay_2s,
+                                           STAR, TITLE, anonymous_pages,
                                            product_page, reviews_versions, sample_with_share)
 from tests.support.runner import REPO, RunningStack, running_stack
 
@@ -24,24 +26,7 @@ REVIEWS_CREATED = ["httproute.gateway.networking.k8s.io/reviews created"]
 REVIEWS_CONFIGURED = ["httproute.gateway.networking.k8s.io/reviews configured"]
 # The timeouts task delays ratings with a VirtualService in both forms; without
 # DestinationRules (the Gateway API setup has none) it routes to the whole Service.
-RATINGS_DELAY_2S = """\
-apiVersion: networking.istio.io/v1
-kind: VirtualService
-metadata:
-  name: ratings
-spec:
-  hosts:
-  - ratings
-  http:
-  - fault:
-      delay:
-        percentage:
-          value: 100
-        fixedDelay: 2s
-    route:
-    - destination:
-        host: ratings
-"""
+RATINGS_DELAY_2S = ratings_delay_2s(None)
 
 
 @pytest.fixture(scope="module")
@@ -107,11 +92,8 @@ def test_90_10_split(mesh):
 def test_request_timeouts(mesh):
     assert mesh.apply(GATEWAY_API / "route-reviews-v2.yaml") == REVIEWS_CREATED
     assert mesh.apply("-", stdin=RATINGS_DELAY_2S) == ["virtualservice.networking.istio.io/ratings created"]
-    delayed = product_page(mesh.url)
-    assert delayed.star_color == "black" and 2.0 <= delayed.seconds < 5.0, delayed.seconds
+    assert_delayed_page_keeps_black_stars(mesh.url)
 
     assert mesh.apply(GATEWAY_API / "route-reviews-v2-timeout.yaml") == REVIEWS_CONFIGURED
     # `timeouts.request: 500ms` ends each reviews attempt; productpage tries twice.
-    timed_out = product_page(mesh.url)
-    assert timed_out.status == 200 and REVIEWS_UNAVAILABLE in timed_out.text
-    assert 0.95 <= timed_out.seconds < 3.0, timed_out.seconds
+    assert_reviews_timed_out_twice(mesh.url)

@@ -15,7 +15,9 @@ import pytest
 import requests
 from pymongo import MongoClient
 
-from tests.support.bookinfo_client import (DETAILS_UNAVAILABLE, RATINGS_UNAVAILABLE, REQUEST_TIMEOUT,
+from tests.support.bookinfo_client import (assert_delayed_page_keeps_black_stars,
+                                           assert_reviews_timed_out_twice, ratings_delay_2s,
+                                           DETAILS_UNAVAILABLE, RATINGS_UNAVAILABLE, REQUEST_TIMEOUT,
                                            REVIEWS_UNAVAILABLE, STAR, TITLE, Page, anonymous_pages,
                                            product_page, reviews_versions, sample_with_share)
 from tests.support.runner import REPO, RunningStack, running_stack
@@ -49,25 +51,7 @@ spec:
         host: reviews
         subset: v2
 """
-RATINGS_DELAY_2S = """\
-apiVersion: networking.istio.io/v1
-kind: VirtualService
-metadata:
-  name: ratings
-spec:
-  hosts:
-  - ratings
-  http:
-  - fault:
-      delay:
-        percentage:
-          value: 100
-        fixedDelay: 2s
-    route:
-    - destination:
-        host: ratings
-        subset: v1
-"""
+RATINGS_DELAY_2S = ratings_delay_2s("v1")
 REVIEWS_V2_TIMEOUT = REVIEWS_V2 + "    timeout: 0.5s\n"
 
 # What istio.io's scripts expect of `kubectl get virtualservices -o yaml` after all-v1,
@@ -240,14 +224,11 @@ def test_request_timeouts(mesh):
     mesh.apply(NETWORKING / "virtual-service-all-v1.yaml")
     assert mesh.apply("-", stdin=REVIEWS_V2) == REVIEWS_CONFIGURED
     assert mesh.apply("-", stdin=RATINGS_DELAY_2S) == RATINGS_CONFIGURED
-    delayed = product_page(mesh.url)
-    assert delayed.star_color == "black" and 2.0 <= delayed.seconds < 5.0, delayed.seconds
+    assert_delayed_page_keeps_black_stars(mesh.url)
 
     assert mesh.apply("-", stdin=REVIEWS_V2_TIMEOUT) == REVIEWS_CONFIGURED
     # Envoy ends each reviews attempt at 0.5 s; productpage tries twice: about 1 s.
-    timed_out = product_page(mesh.url)
-    assert timed_out.status == 200 and REVIEWS_UNAVAILABLE in timed_out.text
-    assert 0.95 <= timed_out.seconds < 3.0, timed_out.seconds
+    assert_reviews_timed_out_twice(mesh.url)
 
 
 def test_details_abort_555(mesh):

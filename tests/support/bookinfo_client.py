@@ -105,3 +105,29 @@ def sample_with_share(url: str, counted: Callable[[Page], bool], low: int, high:
 def reviews_versions(pages: list[Page]) -> set[str | None]:
     """The reviews versions that served ``pages``."""
     return {page.reviews_version for page in pages}
+
+
+def ratings_delay_2s(subset: str | None) -> str:
+    """The request-timeouts task's inline ratings VirtualService: 2 s delay for everyone.
+
+    istio.io routes it to subset v1; the Gateway API setup has no DestinationRules, so
+    there it routes to the whole Service (``subset=None``).
+    """
+    destination = "        host: ratings\n" + (f"        subset: {subset}\n" if subset else "")
+    return ("apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata:\n"
+            "  name: ratings\nspec:\n  hosts:\n  - ratings\n  http:\n  - fault:\n"
+            "      delay:\n        percentage:\n          value: 100\n        fixedDelay: 2s\n"
+            "    route:\n    - destination:\n" + destination)
+
+
+def assert_delayed_page_keeps_black_stars(url: str) -> None:
+    """With ratings delayed 2 s, reviews v2 (10 s to ratings) still shows its stars, slowly."""
+    delayed = product_page(url)
+    assert delayed.star_color == "black" and 2.0 <= delayed.seconds < 5.0, delayed.seconds
+
+
+def assert_reviews_timed_out_twice(url: str) -> None:
+    """A 0.5 s reviews route timeout: productpage tries twice, so about 1 s, then the error block."""
+    timed_out = product_page(url)
+    assert timed_out.status == 200 and REVIEWS_UNAVAILABLE in timed_out.text
+    assert 0.95 <= timed_out.seconds < 3.0, timed_out.seconds
