@@ -3,12 +3,39 @@
 Used as ``gunicorn -c python:bookinfo_common.gunicorn_conf <service>.wsgi:app``.
 Command-line flags (``--bind``, ``--workers``) and ``GUNICORN_CMD_ARGS`` override these,
 which is how the local runner binds each workload to its own loopback port.
+``WEB_CONCURRENCY`` sets the number of workers, as it does with gunicorn's defaults.
 """
+import os
+import sys
+from collections.abc import Mapping
+
 from bookinfo_common.access_log import ACCESS_LOG_FORMAT
+from bookinfo_common.settings import CONFIG_ERROR_EXIT_STATUS, ConfigError, env_int
+
+# gunicorn's own default for ``workers`` reads this variable (set by Heroku-style
+# platforms and by operators sizing a pod); a value in this file would hide it.
+WORKERS_VARIABLE = "WEB_CONCURRENCY"
+# One worker when the variable is unset: the threads below carry the concurrency, and a
+# second interpreter costs ~30 MiB for a gain only when the pod has a second core to
+# spare (docs/performance.md, "productpage alone").
+DEFAULT_WORKERS = 1
+
+
+def workers_from_environ(environ: Mapping[str, str]) -> int:
+    """``WEB_CONCURRENCY`` as a worker count (a positive integer), else the default."""
+    count = env_int(environ, WORKERS_VARIABLE, DEFAULT_WORKERS)
+    if count < 1:
+        raise ConfigError(f"{WORKERS_VARIABLE} must be a positive integer, got {count}")
+    return count
 
 bind = ["[::]:9080"]
 worker_class = "gthread"
-workers = 1
+try:
+    workers = workers_from_environ(os.environ)
+except ConfigError as exc:
+    # gunicorn would print a traceback for an exception here; one line is the convention.
+    print(f"gunicorn: configuration error: {exc}", file=sys.stderr)
+    sys.exit(CONFIG_ERROR_EXIT_STATUS)
 threads = 32
 # Longer than the mesh proxy's idle timeout, so the proxy closes pooled connections
 # first and never races a server-side close.

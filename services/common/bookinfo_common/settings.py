@@ -13,6 +13,12 @@ class ConfigError(ValueError):
     """A configuration value that cannot be used; the message names the variable."""
 
 
+# How a process stops on a ConfigError: gunicorn's "worker failed to boot" status, which
+# stops the master too. Defined here so gunicorn's config file can use it without
+# importing Flask into the master process.
+CONFIG_ERROR_EXIT_STATUS = 3
+
+
 def env_str(environ: Mapping[str, str], name: str, default: str | None = None) -> str | None:
     """The variable's value, or ``default`` when unset."""
     return environ.get(name, default)

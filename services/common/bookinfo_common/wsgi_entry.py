@@ -13,9 +13,7 @@ from collections.abc import Callable
 from flask import Flask
 
 from .logs import configure_logging
-from .settings import ConfigError
-
-CONFIG_ERROR_EXIT_STATUS = 3
+from .settings import CONFIG_ERROR_EXIT_STATUS, ConfigError
 
 
 def app_or_exit(service: str, make_app: Callable[[], Flask]) -> Flask:
