@@ -5,6 +5,9 @@ import pytest
 
 from ratings.app import create_app
 from ratings.config import Config
+# One definition of the session's real database servers for every module here, so
+# MariaDB and the MongoDB-protocol server start once per run, not once per module.
+from tests.support.databases import databases  # noqa: F401 (fixture)
 
 
 def ratings_client(**env: str):

@@ -7,7 +7,7 @@ import datetime
 import pytest
 
 from ratings.databases.mysql import CREATE_PRODUCT_RATINGS
-from tests.support.databases import DatabaseServer, databases  # noqa: F401 (fixture)
+from tests.support.databases import DatabaseServer
 
 from .conftest import ratings_client
 

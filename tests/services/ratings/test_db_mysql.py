@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.databases import DatabaseServer, databases  # noqa: F401 (fixture)
+from tests.support.databases import DatabaseServer
 
 from .conftest import ratings_client
 

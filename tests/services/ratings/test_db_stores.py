@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 
-from tests.support.databases import DatabaseServer, databases  # noqa: F401 (fixture)
+from tests.support.databases import DatabaseServer
 from tests.support.net import wait_until
 from tests.support.processes import ServiceProcess
 
