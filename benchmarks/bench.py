@@ -22,6 +22,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from bookinfo.processes import process_stats
+
 REPO = Path(__file__).resolve().parents[1]
 TARGETS = {"pages/s": 380.0, "p99 ms": 110.0, "workloads MiB": 250.0, "ready s": 2.0}
 
@@ -56,16 +58,8 @@ def run_wrk(url: str, connections: int, seconds: int, threads: int = 2) -> dict[
 
 def group_members(leader: int) -> list[tuple[Path, list[str]]]:
     """(/proc entry, stat fields from the state on) of each process in ``leader``'s group."""
-    members = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except (OSError, IndexError):
-                continue
-            if int(fields[2]) == leader:  # stat field 5, the process group
-                members.append((entry, fields))
-    return members
+    return [(Path(f"/proc/{pid}"), fields) for pid, fields in process_stats()
+            if int(fields[2]) == leader]  # the process group
 
 
 def group_memory_kib(leader: int) -> tuple[int, int]:

@@ -10,7 +10,7 @@ import os
 import signal
 import subprocess
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 
@@ -29,8 +29,8 @@ def start_ticks(pid: int) -> int | None:
     Saved next to the pid, it tells a later command whether the pid still names the
     process we started and not a stranger that was given the same number.
     """
-    fields = _stat_fields(pid)
-    return int(fields[19]) if fields and fields[0] not in (b"Z", b"X") else None
+    fields = stat_fields(pid)
+    return int(fields[19]) if fields and fields[0] not in ("Z", "X") else None
 
 
 def alive(pid: int, started: int | None = None) -> bool:
@@ -39,13 +39,26 @@ def alive(pid: int, started: int | None = None) -> bool:
     return ticks is not None and (started is None or ticks == started)
 
 
-def _stat_fields(pid: int) -> list[bytes] | None:
-    """``/proc/<pid>/stat`` from the state letter on (the command name may hold spaces)."""
+def stat_fields(pid: int) -> list[str] | None:
+    """``/proc/<pid>/stat`` from the state letter on, or None if ``pid`` is gone.
+
+    Index 0 is the state, 1 the parent pid, 2 the process group, 11/12 user/system
+    ticks, 19 the start time (the command name before them may hold spaces and ``)``).
+    """
     try:
         with open(f"/proc/{pid}/stat", "rb") as stat:
-            return stat.read().rsplit(b")", 1)[1].split()
+            return stat.read().rsplit(b")", 1)[1].decode().split()
     except (OSError, IndexError):
         return None
+
+
+def process_stats() -> Iterator[tuple[int, list[str]]]:
+    """(pid, stat fields) of every process now running."""
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            fields = stat_fields(int(entry.name))
+            if fields is not None:
+                yield int(entry.name), fields
 
 
 def stop_groups(targets: Sequence[tuple[int, int | None]], timeout: float) -> None:

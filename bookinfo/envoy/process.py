@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 from bookinfo.mesh.model import EnvoyResources
+from bookinfo.processes import stat_fields
 
 from . import admin
 from .binary import find_envoy
@@ -187,8 +188,7 @@ def _is_envoy(pid: int) -> bool:
     """Whether ``pid`` is still an Envoy (a recycled pid must never be signalled)."""
     try:
         command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")[0]
-        status = Path(f"/proc/{pid}/stat").read_text()
     except (FileNotFoundError, ProcessLookupError):
         return False
-    zombie = status.rsplit(")", 1)[-1].split()[0] == "Z"
-    return os.path.basename(command) == b"envoy" and not zombie
+    fields = stat_fields(pid)
+    return os.path.basename(command) == b"envoy" and fields is not None and fields[0] != "Z"

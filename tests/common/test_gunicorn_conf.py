@@ -2,10 +2,10 @@
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
+from bookinfo.processes import process_stats
 from bookinfo_common.gunicorn_conf import DEFAULT_WORKERS, workers_from_environ
 from bookinfo_common.settings import CONFIG_ERROR_EXIT_STATUS, ConfigError
 from tests.support.net import wait_until
@@ -14,16 +14,7 @@ from tests.support.processes import REPO, ServiceProcess
 
 def children_of(pid: int) -> list[int]:
     """The processes whose parent is ``pid`` (gunicorn's workers, for its master)."""
-    children = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except (OSError, IndexError):
-                continue
-            if int(fields[1]) == pid:
-                children.append(int(entry.name))
-    return children
+    return [child for child, fields in process_stats() if int(fields[1]) == pid]
 
 
 def test_workers_default_when_unset_or_empty():
