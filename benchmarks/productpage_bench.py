@@ -6,9 +6,9 @@ called directly with a stub reviews: about 190 pages/s at 16 connections, p99 ab
 five other workloads and Envoy share the two cores; this measures productpage on its own
 under the same conditions as that reference.
 
-productpage runs exactly as its image runs it (``gunicorn -c
-python:bookinfo_common.gunicorn_conf productpage.wsgi:app``, only ``--bind`` added, no
-``BOOKINFO_*`` variable, so a new back-end connection per call as upstream). Its
+productpage runs exactly as its image runs it: the ``CMD`` of its Dockerfile (gunicorn with
+``productpage.gunicorn_conf``: two gevent workers), only ``--bind`` added, no
+``BOOKINFO_*`` variable, so a new back-end connection per call as upstream. Its
 back-ends are one Envoy answering ``/details/0`` and ``/reviews/0`` with upstream's exact
 bodies from ``direct_response`` (reviews v3, with ratings, so stars render): the stub
 costs a fraction of a millisecond of CPU per page, which the output shows.
@@ -44,8 +44,9 @@ from bookinfo.envoy.binary import EnvoyNotFound, find_envoy
 # Issue 2's figures for upstream's productpage image on these machines, and its aims.
 UPSTREAM = {"pages/s": 190.0, "p99 ms": 220.0, "RSS MiB": 420.0}
 AIMS = {"pages/s": 2 * UPSTREAM["pages/s"], "p99 ms": UPSTREAM["p99 ms"] / 2}
-# The best setting found on a 2-core machine (docs/performance.md, "productpage alone").
-BEST_GUNICORN_ARGS = "--workers 2 --threads 4"
+# The setting the image used before gevent (two workers of 8 threads), for comparison.
+COMPARED_GUNICORN_ARGS = "--worker-class gthread --threads 8"
+DOCKERFILE = REPO / "services" / "productpage" / "Dockerfile"
 
 # Upstream's exact bodies (upstream-bookinfo.md §3.3 and §4.3, reviews v3).
 DETAILS_BODY = ('{"id":0,"author":"William Shakespeare","year":1595,"type":"paperback",'
@@ -61,8 +62,7 @@ REVIEWS_BODY = ('{"id": "0","podname": "reviews-v3-stub","clustername": "null","
 FILLED_STARS = 9
 FILLED_STAR_MARK = b'id="glyphicon glyphicon-star"'
 # What the productpage image's ENV sets besides paths (services/productpage/Dockerfile).
-IMAGE_ENV = {"PYTHONUNBUFFERED": "1", "FLOOD_FACTOR": "0", "WEB_CONCURRENCY": "2",
-             "GUNICORN_CMD_ARGS": "--threads 8"}
+IMAGE_ENV = {"PYTHONUNBUFFERED": "1", "FLOOD_FACTOR": "0"}
 WARM_UP_PAGES = 50
 START_DEADLINE_SECONDS = 30.0
 
@@ -173,6 +173,16 @@ def wait_ready(url: str, process: subprocess.Popen, log: Path) -> None:
         time.sleep(0.02)
 
 
+def image_command(port: int) -> list[str]:
+    """The image's ``CMD`` (exec form, the Dockerfile's last ``CMD`` line) run with this
+    interpreter and bound to ``port``: ``gunicorn -c <config> --bind ... <app>``."""
+    lines = [line for line in DOCKERFILE.read_text().splitlines() if line.startswith("CMD [")]
+    program, *options, app = json.loads(lines[-1][len("CMD "):])
+    if program != "gunicorn":
+        raise SystemExit(f"productpage bench: {DOCKERFILE} no longer runs gunicorn: {lines[-1]}")
+    return [sys.executable, "-m", "gunicorn", *options, "--bind", f"127.0.0.1:{port}", app]
+
+
 def productpage_env(stub_port: int, extra: dict[str, str]) -> dict[str, str]:
     """The image's environment, pointed at the stub: none of the runner's, tracing or
     gunicorn variables that this shell may carry."""
@@ -191,8 +201,7 @@ def measure(setting: Setting, stub: subprocess.Popen, stub_port: int, scratch: P
     """Start productpage with ``setting``, check a page, load it, stop it."""
     port = free_port()
     log = scratch / f"productpage-{port}.log"
-    argv = [sys.executable, "-m", "gunicorn", "-c", "python:bookinfo_common.gunicorn_conf",
-            "--bind", f"127.0.0.1:{port}", "productpage.wsgi:app"]
+    argv = image_command(port)
     began = time.monotonic()
     process = start(argv, productpage_env(stub_port, setting.env), log)
     try:
@@ -259,7 +268,7 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--gunicorn-args", action="append", metavar="ARGS",
                         help="a setting to run after the image's defaults, as GUNICORN_CMD_ARGS "
-                             f"(repeatable; default: {BEST_GUNICORN_ARGS!r})")
+                             f"(repeatable; default: {COMPARED_GUNICORN_ARGS!r})")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         print("productpage bench: wrk is not installed; install it with: apt-get install -y wrk",
@@ -272,7 +281,7 @@ def main() -> int:
         return 1
     settings = [Setting("image default", {})]
     settings += [Setting(f"GUNICORN_CMD_ARGS {value}", {"GUNICORN_CMD_ARGS": value})
-                 for value in args.gunicorn_args or [BEST_GUNICORN_ARGS]]
+                 for value in args.gunicorn_args or [COMPARED_GUNICORN_ARGS]]
     scratch = Path(tempfile.mkdtemp(prefix="bookinfo-productpage-bench-"))
     stub_port = free_port()
     config = scratch / "stub.json"

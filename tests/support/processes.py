@@ -15,19 +15,23 @@ REPO = Path(__file__).resolve().parents[2]
 class ServiceProcess:
     """A service listening on 127.0.0.1:<port>, started with a given environment.
 
-    ``kind="gunicorn"`` runs the production server with the shared gunicorn settings;
-    ``kind="dev"`` runs ``python -m <service> PORT``.
+    ``kind="gunicorn"`` runs the production server with the gunicorn settings module
+    ``config`` (the shared one unless an image uses its own); ``kind="dev"`` runs
+    ``python -m <service> PORT``.
     """
 
     def __init__(self, service: str, env: dict[str, str] | None = None, kind: str = "gunicorn",
-                 health_path: str = "/health", expect_health: int | None = 200):
+                 health_path: str = "/health", expect_health: int | None = 200,
+                 config: str = "bookinfo_common.gunicorn_conf"):
         self.service = service
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        full_env = {k: v for k, v in os.environ.items() if not k.startswith("OTEL_")}
+        # Nothing of the developer's shell that changes tracing or gunicorn's settings.
+        full_env = {k: v for k, v in os.environ.items()
+                    if not k.startswith(("OTEL_", "GUNICORN_")) and k != "WEB_CONCURRENCY"}
         full_env.update(env or {})
         if kind == "gunicorn":
-            cmd = [sys.executable, "-m", "gunicorn", "-c", "python:bookinfo_common.gunicorn_conf",
+            cmd = [sys.executable, "-m", "gunicorn", "-c", f"python:{config}",
                    "--bind", f"127.0.0.1:{self.port}", f"{service}.wsgi:app"]
         else:
             cmd = [sys.executable, "-m", service, str(self.port)]

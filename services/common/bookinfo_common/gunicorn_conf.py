@@ -4,6 +4,8 @@ Used as ``gunicorn -c python:bookinfo_common.gunicorn_conf <service>.wsgi:app``.
 Command-line flags (``--bind``, ``--workers``) and ``GUNICORN_CMD_ARGS`` override these,
 which is how the local runner binds each workload to its own loopback port.
 ``WEB_CONCURRENCY`` sets the number of workers, as it does with gunicorn's defaults.
+A service whose image runs differently layers its own module over this one
+(``productpage.gunicorn_conf``).
 """
 import os
 import sys
@@ -21,21 +23,30 @@ WORKERS_VARIABLE = "WEB_CONCURRENCY"
 DEFAULT_WORKERS = 1
 
 
-def workers_from_environ(environ: Mapping[str, str]) -> int:
-    """``WEB_CONCURRENCY`` as a worker count (a positive integer), else the default."""
-    count = env_int(environ, WORKERS_VARIABLE, DEFAULT_WORKERS)
+def workers_from_environ(environ: Mapping[str, str], default: int = DEFAULT_WORKERS) -> int:
+    """``WEB_CONCURRENCY`` as a worker count (a positive integer), else ``default``."""
+    count = env_int(environ, WORKERS_VARIABLE, default)
     if count < 1:
         raise ConfigError(f"{WORKERS_VARIABLE} must be a positive integer, got {count}")
     return count
 
+
+def workers_or_exit(default: int = DEFAULT_WORKERS) -> int:
+    """The worker count for this gunicorn; a bad value stops it with one line, status 3.
+
+    gunicorn would print a traceback for an exception raised while it reads a
+    configuration module; one line naming the variable is the project's convention.
+    """
+    try:
+        return workers_from_environ(os.environ, default)
+    except ConfigError as exc:
+        print(f"gunicorn: configuration error: {exc}", file=sys.stderr)
+        sys.exit(CONFIG_ERROR_EXIT_STATUS)
+
+
 bind = ["[::]:9080"]
 worker_class = "gthread"
-try:
-    workers = workers_from_environ(os.environ)
-except ConfigError as exc:
-    # gunicorn would print a traceback for an exception here; one line is the convention.
-    print(f"gunicorn: configuration error: {exc}", file=sys.stderr)
-    sys.exit(CONFIG_ERROR_EXIT_STATUS)
+workers = workers_or_exit()
 threads = 32
 # Longer than the mesh proxy's idle timeout, so the proxy closes pooled connections
 # first and never races a server-side close.

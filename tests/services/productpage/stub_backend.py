@@ -61,13 +61,19 @@ class Recorded:
         return {k.lower() for k, _ in self.headers}
 
 
+class _Server(ThreadingHTTPServer):
+    # Tests open dozens of back-end connections at once; socketserver's backlog of 5
+    # would make the kernel drop SYNs and the client retry a second later.
+    request_queue_size = 128
+
+
 class StubBackend:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._replies: dict[str, list[Reply]] = {}
         self._recorded: list[Recorded] = []
         self._stopping = threading.Event()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        self._server = _Server(("127.0.0.1", 0), self._handler_class())
         self._server.daemon_threads = True
         self.port = self._server.server_address[1]
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
