@@ -21,6 +21,6 @@ def base_app(import_name: str, service_name: str, environ: Mapping[str, str], **
     app = Flask(import_name, **flask_kwargs)
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     install_error_handlers(app)
-    app.register_blueprint(metrics_blueprint)
+    app.register_blueprint(metrics_blueprint(environ))
     instrument(app, service_name, environ)
     return app

@@ -8,11 +8,14 @@ A service whose image runs differently layers its own module over this one
 (``productpage.gunicorn_conf``).
 """
 import os
+import shutil
 import sys
+import tempfile
 from collections.abc import Mapping
 
 from bookinfo_common.access_log import ACCESS_LOG_FORMAT
-from bookinfo_common.settings import CONFIG_ERROR_EXIT_STATUS, ConfigError, env_int
+from bookinfo_common.settings import (CONFIG_ERROR_EXIT_STATUS, METRICS_DIR_VARIABLE, ConfigError,
+                                      env_int)
 
 # gunicorn's own default for ``workers`` reads this variable (set by Heroku-style
 # platforms and by operators sizing a pod); a value in this file would hide it.
@@ -31,17 +34,62 @@ def workers_from_environ(environ: Mapping[str, str], default: int = DEFAULT_WORK
     return count
 
 
-def workers_or_exit(default: int = DEFAULT_WORKERS) -> int:
-    """The worker count for this gunicorn; a bad value stops it with one line, status 3.
+def _configuration_error(message: str):
+    """gunicorn would print a traceback for an exception raised in its configuration or
+    hooks; one line naming the variable, and status 3, is the project's convention."""
+    print(f"gunicorn: configuration error: {message}", file=sys.stderr)
+    sys.exit(CONFIG_ERROR_EXIT_STATUS)
 
-    gunicorn would print a traceback for an exception raised while it reads a
-    configuration module; one line naming the variable is the project's convention.
-    """
+
+def workers_or_exit(default: int = DEFAULT_WORKERS) -> int:
+    """The worker count for this gunicorn; a bad value stops it with one line, status 3."""
     try:
         return workers_from_environ(os.environ, default)
     except ConfigError as exc:
-        print(f"gunicorn: configuration error: {exc}", file=sys.stderr)
-        sys.exit(CONFIG_ERROR_EXIT_STATUS)
+        _configuration_error(str(exc))
+
+
+# The metrics directory this server made (removed when it exits), if it made one.
+_made_metrics_dirs: list[str] = []
+
+
+def on_starting(server) -> None:
+    """Several workers: one directory for all their counters, so ``/metrics`` sums them.
+
+    prometheus_client decides on multiprocess mode when it is first imported, which is in
+    each worker, after this hook: so the variable is set here, in the arbiter. A directory
+    the operator names is used as it is and kept; one of our own goes under ``/tmp`` (the
+    only writable path in the images) and is removed at exit.
+    """
+    named = os.environ.get(METRICS_DIR_VARIABLE)
+    if named is not None:
+        if not os.path.isdir(named):
+            _configuration_error(f"{METRICS_DIR_VARIABLE} must name a directory, got {named!r}")
+        return
+    if server.cfg.workers < 2:
+        return
+    if "prometheus_client.values" in sys.modules:
+        # Imported before the fork (a preloading parent): too late to switch modes.
+        server.log.warning("%s: prometheus_client already imported; /metrics counts per "
+                           "worker", METRICS_DIR_VARIABLE)
+        return
+    directory = tempfile.mkdtemp(prefix="bookinfo-metrics-", dir=server.cfg.worker_tmp_dir)
+    _made_metrics_dirs.append(directory)
+    os.environ[METRICS_DIR_VARIABLE] = directory
+
+
+def child_exit(server, worker) -> None:
+    """A worker has gone: its counters stay in the sums, its live gauges do not."""
+    if os.environ.get(METRICS_DIR_VARIABLE):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)
+
+
+def on_exit(server) -> None:
+    """Remove the metrics directory this server made."""
+    for directory in _made_metrics_dirs:
+        shutil.rmtree(directory, ignore_errors=True)
 
 
 bind = ["[::]:9080"]

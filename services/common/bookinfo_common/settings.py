@@ -18,6 +18,11 @@ class ConfigError(ValueError):
 # importing Flask into the master process.
 CONFIG_ERROR_EXIT_STATUS = 3
 
+# prometheus_client's multiprocess directory: set by the gunicorn settings for a server of
+# several workers, read by ``/metrics`` (bookinfo_common.metrics). Named here, where no
+# prometheus_client import comes with it: the variable must be set before that import.
+METRICS_DIR_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
+
 
 def env_str(environ: Mapping[str, str], name: str, default: str | None = None) -> str | None:
     """The variable's value, or ``default`` when unset."""

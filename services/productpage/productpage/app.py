@@ -18,7 +18,7 @@ log = logging.getLogger(__name__)
 
 def create_app(config: Config) -> Flask:
     """productpage with its pages, sign-in, JSON API, /metrics and /static."""
-    app = base_app("productpage", "productpage", config.otel_environ)
+    app = base_app("productpage", "productpage", config.common_environ)
     app.secret_key = config.secret_key
     if config.uses_demo_secret_key:
         log.warning("%s is not set: session cookies are signed with upstream's public demo key",

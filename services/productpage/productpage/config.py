@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from bookinfo_common.mesh_http import reuse_connections
-from bookinfo_common.settings import ConfigError, env_int, service_host
+from bookinfo_common.settings import METRICS_DIR_VARIABLE, ConfigError, env_int, service_host
 from bookinfo_common.telemetry import exporter_configured
 
 # Upstream signs its session cookie with the example key from Flask's documentation.
@@ -28,8 +28,9 @@ class Config:
     secret_key: bytes = DEMO_SECRET_KEY
     # Keep-alive connections to the back-ends (only the local runner turns this on).
     reuse_connections: bool = False
-    # The OTEL_* variables, kept for the tracing set-up (which decides on export).
-    otel_environ: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    # What the shared library reads when it builds the app: the OTEL_* variables (the
+    # tracing set-up decides on export) and prometheus_client's multiprocess directory.
+    common_environ: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
     @property
     def uses_demo_secret_key(self) -> bool:
@@ -39,7 +40,7 @@ class Config:
     @property
     def export_spans(self) -> bool:
         """Whether an OTLP exporter is configured (then B3 carries our own span)."""
-        return exporter_configured(self.otel_environ)
+        return exporter_configured(self.common_environ)
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> "Config":
@@ -54,8 +55,9 @@ class Config:
             flood_factor=flood_factor,
             secret_key=_secret_key(environ),
             reuse_connections=reuse_connections(environ),
-            otel_environ=MappingProxyType(
-                {k: v for k, v in environ.items() if k.startswith("OTEL_")}),
+            common_environ=MappingProxyType(
+                {k: v for k, v in environ.items()
+                 if k.startswith("OTEL_") or k == METRICS_DIR_VARIABLE}),
         )
 
 
