@@ -5,13 +5,14 @@ from __future__ import annotations
 import gzip
 import threading
 import time
+import zlib
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 from bookinfo_common.mesh_http import CallFailed, MeshHttp, reuse_connections
 from bookinfo_common.settings import ConfigError
-from tests.support.net import free_port
+from tests.support.net import free_port, wait_until
 
 BODY = b'{"ok":true}'
 
@@ -36,6 +37,20 @@ class Backend:
                     return self._answer(302, b"", location="/loop")
                 if self.path == "/gzip":
                     return self._answer(200, gzip.compress(BODY), encoding="gzip")
+                if self.path == "/deflate":
+                    return self._answer(200, zlib.compress(BODY), encoding="deflate")
+                if self.path == "/raw-deflate":  # no zlib wrapper, as some servers send it
+                    raw = zlib.compressobj(wbits=-zlib.MAX_WBITS)
+                    return self._answer(200, raw.compress(BODY) + raw.flush(), encoding="deflate")
+                if self.path == "/unknown-coding":
+                    return self._answer(200, BODY, encoding="compress")
+                if self.path == "/elsewhere":  # the same server under another host name
+                    port = self.server.server_address[1]
+                    return self._answer(302, b"", location=f"http://localhost:{port}/json")
+                if self.path == "/hang-up":
+                    # Keep-alive as far as the client knows, but closed after this answer:
+                    # what a kept connection looks like once the server's idle timeout ends.
+                    self.close_connection = True
                 if self.path == "/slow":
                     backend.release.wait(10)  # a back-end that does not answer in time
                 return self._answer(200, BODY)
@@ -145,3 +160,37 @@ def test_reuse_setting_refuses_other_values():
     with pytest.raises(ConfigError, match="BOOKINFO_REUSE_CONNECTIONS"):
         reuse_connections({"BOOKINFO_REUSE_CONNECTIONS": "yes"})
 
+
+
+@pytest.mark.parametrize("path", ["/deflate", "/raw-deflate"])
+def test_deflate_bodies_are_decoded(backend, path):
+    assert MeshHttp().get(backend.url + path, {}, 3).body == BODY
+
+
+def test_a_coding_it_cannot_decode_is_left_as_it_is(backend):
+    assert MeshHttp().get(backend.url + "/unknown-coding", {}, 3).body == BODY
+
+
+def test_a_redirect_to_another_host_drops_credentials(backend):
+    headers = {"cookie": "session=s", "authorization": "Bearer t", "x-request-id": "r2"}
+    assert MeshHttp().get(backend.url + "/elsewhere", headers, 3).status == 200
+    (_, _, first), (_, path, second) = backend.seen
+    assert first["cookie"] == b"session=s" and first["authorization"] == b"Bearer t"
+    assert path == "/json" and second["host"].startswith(b"localhost:")
+    assert "cookie" not in second and "authorization" not in second
+    assert second["x-request-id"] == b"r2"
+
+
+def test_a_kept_connection_the_server_closed_is_replaced(backend):
+    http = MeshHttp(reuse_connections=True)
+    assert http.get(backend.url + "/hang-up", {}, 3).status == 200
+    wait_until(lambda: len(backend.seen) == 1, what="the first call")
+    assert http.get(backend.url + "/json", {}, 3).status == 200
+    assert http.get(backend.url + "/json", {}, 3).status == 200
+    ports = [port for port, _, _ in backend.seen]
+    assert ports[0] != ports[1] == ports[2]  # a new connection, then kept again
+
+
+def test_only_plain_http_urls_are_called(backend):
+    with pytest.raises(CallFailed, match="only http"):
+        MeshHttp().get(backend.url.replace("http:", "https:") + "/json", {}, 3)
