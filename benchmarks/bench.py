@@ -25,7 +25,12 @@ from pathlib import Path
 from bookinfo.processes import process_stats
 
 REPO = Path(__file__).resolve().parents[1]
-TARGETS = {"pages/s": 380.0, "p99 ms": 110.0, "workloads MiB": 250.0, "ready s": 2.0}
+# Issue 2's aims for the whole stack. Its throughput and p99 aims (at least 380 pages/s,
+# at most 110 ms: twice and half upstream's productpage called directly with stub
+# back-ends) compare productpage alone with upstream's productpage alone, which
+# productpage_bench.py measures; here they are printed for scale.
+TARGETS = {"workloads MiB": 250.0, "ready s": 2.0}
+PRODUCTPAGE_ALONE_AIMS = {"pages/s": 380.0, "p99 ms": 110.0}
 
 
 def free_port() -> int:
@@ -127,8 +132,10 @@ def report(figures: dict[str, float], memory, envoy, cpu, args) -> None:
         target = TARGETS.get(key)
         verdict = ""
         if target is not None:
-            ok = value >= target if key == "pages/s" else value <= target
-            verdict = f"{('>= ' if key == 'pages/s' else '<= ') + format(target, 'g'):>12}  {'ok' if ok else 'MISSED'}"
+            verdict = f"{'<= ' + format(target, 'g'):>12}  {'ok' if value <= target else 'MISSED'}"
+        elif key in PRODUCTPAGE_ALONE_AIMS:
+            verdict = (f"{'':>12}  (productpage alone aims at {'>=' if key == 'pages/s' else '<='} "
+                       f"{PRODUCTPAGE_ALONE_AIMS[key]:g}: productpage_bench.py)")
         print(f"{key:<16}{value:>12.1f}{verdict}")
     print(f"\n{'process group':<36}{'RSS MiB':>10}{'PSS MiB':>10}{'CPU ms/page':>13}")
     for name, rss, pss in memory:
@@ -140,6 +147,10 @@ def report(figures: dict[str, float], memory, envoy, cpu, args) -> None:
     print("\n'workloads MiB' is the PSS sum: the memory the six take together, each page shared")
     print("between processes (the launcher's imports, gunicorn master and worker) counted once.")
     print("RSS counts a shared page in every process that maps it.")
+    per_page = sum(cpu.values())
+    print(f"\nA page costs {per_page:.2f} ms of CPU in the workloads and Envoy together (wrk not "
+          f"counted): {os.cpu_count()} cores can serve at most ~{1000 * (os.cpu_count() or 1) / per_page:.0f} "
+          f"pages/s through the whole stack.")
 
 
 if __name__ == "__main__":
