@@ -6,8 +6,8 @@ called directly with a stub reviews: about 190 pages/s at 16 connections, p99 ab
 five other workloads and Envoy share the two cores; this measures productpage on its own
 under the same conditions as that reference.
 
-productpage runs exactly as its image runs it: the ``CMD`` of its Dockerfile (gunicorn with
-``productpage.gunicorn_conf``: two gevent workers), only ``--bind`` added, no
+productpage runs exactly as its image runs it: the ``CMD`` of its Dockerfile (gunicorn
+through ``bookinfo_common.serve``, with ``productpage.gunicorn_conf``: two gevent workers), only ``--bind`` added, no
 ``BOOKINFO_*`` variable, so a new back-end connection per call as upstream. Its
 back-ends are one Envoy answering ``/details/0`` and ``/reviews/0`` with upstream's exact
 bodies from ``direct_response`` (reviews v3, with ratings, so stars render): the stub
@@ -175,12 +175,13 @@ def wait_ready(url: str, process: subprocess.Popen, log: Path) -> None:
 
 def image_command(port: int) -> list[str]:
     """The image's ``CMD`` (exec form, the Dockerfile's last ``CMD`` line) run with this
-    interpreter and bound to ``port``: ``gunicorn -c <config> --bind ... <app>``."""
+    interpreter and bound to ``port``: ``python -m bookinfo_common.serve -c <config>
+    --bind ... <app>``."""
     lines = [line for line in DOCKERFILE.read_text().splitlines() if line.startswith("CMD [")]
     program, *options, app = json.loads(lines[-1][len("CMD "):])
-    if program != "gunicorn":
-        raise SystemExit(f"productpage bench: {DOCKERFILE} no longer runs gunicorn: {lines[-1]}")
-    return [sys.executable, "-m", "gunicorn", *options, "--bind", f"127.0.0.1:{port}", app]
+    if program != "python":
+        raise SystemExit(f"productpage bench: {DOCKERFILE} no longer runs Python: {lines[-1]}")
+    return [sys.executable, *options, "--bind", f"127.0.0.1:{port}", app]
 
 
 def productpage_env(stub_port: int, extra: dict[str, str]) -> dict[str, str]:

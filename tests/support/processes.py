@@ -7,17 +7,24 @@ import subprocess
 import sys
 from pathlib import Path
 
+from bookinfo.processes import process_stats
+
 from .net import free_port, wait_for_http
 
 REPO = Path(__file__).resolve().parents[2]
 
 
+def children_of(pid: int) -> list[int]:
+    """The processes whose parent is ``pid`` (gunicorn's workers, for its master)."""
+    return [child for child, fields in process_stats() if int(fields[1]) == pid]
+
+
 class ServiceProcess:
     """A service listening on 127.0.0.1:<port>, started with a given environment.
 
-    ``kind="gunicorn"`` runs the production server with the gunicorn settings module
-    ``config`` (the shared one unless an image uses its own); ``kind="dev"`` runs
-    ``python -m <service> PORT``.
+    ``kind="gunicorn"`` runs the production server as the images run it (gunicorn through
+    ``bookinfo_common.serve``) with the settings module ``config`` (the shared one unless
+    an image uses its own); ``kind="dev"`` runs ``python -m <service> PORT``.
     """
 
     def __init__(self, service: str, env: dict[str, str] | None = None, kind: str = "gunicorn",
@@ -31,7 +38,7 @@ class ServiceProcess:
                     if not k.startswith(("OTEL_", "GUNICORN_")) and k != "WEB_CONCURRENCY"}
         full_env.update(env or {})
         if kind == "gunicorn":
-            cmd = [sys.executable, "-m", "gunicorn", "-c", f"python:{config}",
+            cmd = [sys.executable, "-m", "bookinfo_common.serve", "-c", f"python:{config}",
                    "--bind", f"127.0.0.1:{self.port}", f"{service}.wsgi:app"]
         else:
             cmd = [sys.executable, "-m", service, str(self.port)]

@@ -1,9 +1,12 @@
 """gunicorn settings shared by every service image and by ``bookinfo up``.
 
-Used as ``gunicorn -c python:bookinfo_common.gunicorn_conf <service>.wsgi:app``.
+Used as ``python -m bookinfo_common.serve -c python:bookinfo_common.gunicorn_conf
+<service>.wsgi:app`` (the images' command; ``bookinfo_common.serve`` is gunicorn after one
+check) or ``gunicorn -c ...`` directly.
 Command-line flags (``--bind``, ``--workers``) and ``GUNICORN_CMD_ARGS`` override these,
 which is how the local runner binds each workload to its own loopback port.
-``WEB_CONCURRENCY`` sets the number of workers, as it does with gunicorn's defaults.
+``WEB_CONCURRENCY`` sets the number of workers, as it does with gunicorn's defaults
+(``bookinfo_common.serve`` holds the rules).
 A service whose image runs differently layers its own module over this one
 (``productpage.gunicorn_conf``).
 """
@@ -11,43 +14,10 @@ import os
 import shutil
 import sys
 import tempfile
-from collections.abc import Mapping
 
 from bookinfo_common.access_log import ACCESS_LOG_FORMAT
-from bookinfo_common.settings import (CONFIG_ERROR_EXIT_STATUS, METRICS_DIR_VARIABLE, ConfigError,
-                                      env_int)
-
-# gunicorn's own default for ``workers`` reads this variable (set by Heroku-style
-# platforms and by operators sizing a pod); a value in this file would hide it.
-WORKERS_VARIABLE = "WEB_CONCURRENCY"
-# One worker when the variable is unset: the threads below carry the concurrency, and a
-# second interpreter costs ~30 MiB for a gain only when the pod has a second core to
-# spare (docs/performance.md, "productpage alone").
-DEFAULT_WORKERS = 1
-
-
-def workers_from_environ(environ: Mapping[str, str], default: int = DEFAULT_WORKERS) -> int:
-    """``WEB_CONCURRENCY`` as a worker count (a positive integer), else ``default``."""
-    count = env_int(environ, WORKERS_VARIABLE, default)
-    if count < 1:
-        raise ConfigError(f"{WORKERS_VARIABLE} must be a positive integer, got {count}")
-    return count
-
-
-def _configuration_error(message: str):
-    """gunicorn would print a traceback for an exception raised in its configuration or
-    hooks; one line naming the variable, and status 3, is the project's convention."""
-    print(f"gunicorn: configuration error: {message}", file=sys.stderr)
-    sys.exit(CONFIG_ERROR_EXIT_STATUS)
-
-
-def workers_or_exit(default: int = DEFAULT_WORKERS) -> int:
-    """The worker count for this gunicorn; a bad value stops it with one line, status 3."""
-    try:
-        return workers_from_environ(os.environ, default)
-    except ConfigError as exc:
-        _configuration_error(str(exc))
-
+from bookinfo_common.serve import configuration_error, workers_or_exit
+from bookinfo_common.settings import METRICS_DIR_VARIABLE
 
 # The metrics directory this server made (removed when it exits), if it made one.
 _made_metrics_dirs: list[str] = []
@@ -64,7 +34,7 @@ def on_starting(server) -> None:
     named = os.environ.get(METRICS_DIR_VARIABLE)
     if named is not None:
         if not os.path.isdir(named):
-            _configuration_error(f"{METRICS_DIR_VARIABLE} must name a directory, got {named!r}")
+            configuration_error(f"{METRICS_DIR_VARIABLE} must name a directory, got {named!r}")
         return
     if server.cfg.workers < 2:
         return

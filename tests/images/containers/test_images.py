@@ -123,10 +123,22 @@ def test_image_config_is_upstream_shaped(podman: Podman, built, image: str):
     assert config["User"] == "1000:1000"
     assert "9080/tcp" in config["ExposedPorts"]
     assert inspected["Healthcheck"]["Test"][:2] == ["CMD", "curl"]
-    assert config["Cmd"][0] == "gunicorn"
+    # gunicorn, after the WEB_CONCURRENCY check it cannot make itself.
+    assert config["Cmd"][:3] == ["python", "-m", "bookinfo_common.serve"]
     env = dict(item.split("=", 1) for item in config["Env"])
     for name, value in IMAGES[image].environment.items():
         assert env.get(name) == value, f"{image} bakes {name}={env.get(name)!r}, the table says {value!r}"
+
+
+def test_a_bad_web_concurrency_stops_the_container_with_one_line(podman: Podman, built):
+    result = podman("run", "--rm", "--no-healthcheck", *HARDENED, "-e", "WEB_CONCURRENCY=two",
+                    built["examples-bookinfo-productpage-v1"].tag, check=False, timeout=60)
+    assert result.returncode == 3
+    # podman may add lines of its own before the container's.
+    assert result.stderr.strip().splitlines()[-1] == (
+        "gunicorn: configuration error: WEB_CONCURRENCY must be an integer, got 'two'")
+    assert "gunicorn: configuration error" not in result.stdout
+    assert "Traceback" not in result.stdout + result.stderr
 
 
 @pytest.mark.parametrize("image", SERVICE_IMAGES)

@@ -16,9 +16,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 
-from tests.common.test_gunicorn_conf import children_of
 from tests.support.net import wait_until
-from tests.support.processes import ServiceProcess
+from tests.support.processes import ServiceProcess, children_of
 
 from .stub_backend import DETAILS_0, REVIEWS_V1, Reply, StubBackend
 
