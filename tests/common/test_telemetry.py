@@ -1,12 +1,9 @@
 """B3 re-emission as upstream productpage does it (upstream-bookinfo.md §6.1)."""
 import pytest
-import requests
 from opentelemetry.propagators.b3 import B3MultiFormat
 
 from bookinfo_common.telemetry import b3_headers, exporter_configured, tracer_provider
-from tests.support.net import wait_until
-from tests.support.otlp_receiver import OtlpReceiver
-from tests.support.processes import ServiceProcess
+from tests.support.otlp_receiver import assert_server_span_exported
 
 SPAN = "e457b5a2e4d86bd1"
 TRACE128 = "80f198ee56343ba864fe8b2a57d3eff7"
@@ -74,13 +71,4 @@ def test_with_an_exporter_spans_record(monkeypatch):
 
 
 def test_a_service_with_an_otlp_endpoint_exports_its_server_spans():
-    receiver = OtlpReceiver()
-    env = {"OTEL_EXPORTER_OTLP_ENDPOINT": receiver.url, "OTEL_BSP_SCHEDULE_DELAY": "100"}
-    try:
-        with ServiceProcess("details", env=env) as details:
-            assert requests.get(details.url + "/details/0", timeout=5).status_code == 200
-            wait_until(lambda: any(name == "details" and "/details" in span
-                                   for name, span in receiver.spans()),
-                       timeout=20, what="the details server span at the OTLP receiver")
-    finally:
-        receiver.close()
+    assert_server_span_exported("details", "/details/0")

@@ -4,7 +4,11 @@ from __future__ import annotations
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import requests
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+
+from .net import wait_until
+from .processes import ServiceProcess
 
 
 class OtlpReceiver:
@@ -46,3 +50,21 @@ class OtlpReceiver:
     def close(self):
         self.server.shutdown()
         self.server.server_close()
+
+
+def assert_server_span_exported(service: str, path: str, env: dict[str, str] | None = None,
+                                config: str = "bookinfo_common.gunicorn_conf") -> None:
+    """Run ``service`` under gunicorn with an OTLP endpoint, GET ``path`` (200), and wait
+    for a span of that service naming the path's first segment to reach the receiver."""
+    receiver = OtlpReceiver()
+    segment = "/" + path.strip("/").split("/", 1)[0]
+    full_env = {**(env or {}), "OTEL_EXPORTER_OTLP_ENDPOINT": receiver.url,
+                "OTEL_BSP_SCHEDULE_DELAY": "100"}
+    try:
+        with ServiceProcess(service, full_env, config=config) as server:
+            assert requests.get(server.url + path, timeout=20).status_code == 200
+            wait_until(lambda: any(name == service and segment in span
+                                   for name, span in receiver.spans()),
+                       timeout=20, what=f"the {service} server span at the OTLP receiver")
+    finally:
+        receiver.close()

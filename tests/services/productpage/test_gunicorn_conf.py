@@ -17,7 +17,7 @@ import pytest
 import requests
 
 from tests.support.net import wait_until
-from tests.support.otlp_receiver import OtlpReceiver
+from tests.support.otlp_receiver import assert_server_span_exported
 from tests.support.processes import ServiceProcess, children_of
 
 from .stub_backend import DETAILS_0, REVIEWS_V1, Reply, StubBackend
@@ -90,17 +90,7 @@ def test_slow_page_views_wait_together_each_with_its_own_trace(productpage, slow
 def test_a_gevent_worker_exports_its_spans(slow_backends):
     """The span exporter's background thread must still run once gevent has patched
     threading in the worker."""
-    receiver = OtlpReceiver()
-    env = {**slow_backends.env, "OTEL_EXPORTER_OTLP_ENDPOINT": receiver.url,
-           "OTEL_BSP_SCHEDULE_DELAY": "100"}
-    try:
-        with ServiceProcess("productpage", env, config=CONFIG) as server:
-            assert requests.get(server.url + "/productpage", timeout=20).status_code == 200
-            wait_until(lambda: any(name == "productpage" and "productpage" in span
-                                   for name, span in receiver.spans()),
-                       timeout=20, what="productpage's server span at the OTLP receiver")
-    finally:
-        receiver.close()
+    assert_server_span_exported("productpage", "/productpage", slow_backends.env, CONFIG)
 
 
 def test_sigterm_finishes_the_page_view_in_flight_then_exits_promptly(slow_backends):
