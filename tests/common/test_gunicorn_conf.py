@@ -2,8 +2,6 @@
 import os
 import re
 import signal
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
@@ -13,7 +11,7 @@ import requests
 from bookinfo_common.settings import CONFIG_ERROR_EXIT_STATUS
 from tests.services.productpage.stub_backend import StubBackend
 from tests.support.net import wait_for_http, wait_until
-from tests.support.processes import REPO, ServiceProcess, children_of
+from tests.support.processes import ServiceProcess, children_of, run_server_to_exit
 
 PAGE_VIEWS = 12
 
@@ -66,12 +64,8 @@ def test_one_worker_keeps_counters_in_memory(backends):
 
 
 def test_a_metrics_directory_that_is_not_one_stops_gunicorn_with_one_line(tmp_path):
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("OTEL_", "GUNICORN_"))}
-    env.update({"WEB_CONCURRENCY": "2", "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "missing")})
-    result = subprocess.run(
-        [sys.executable, "-m", "bookinfo_common.serve", "-c", "python:bookinfo_common.gunicorn_conf",
-         "--bind", "127.0.0.1:0", "details.wsgi:app"],
-        cwd=REPO, env=env, capture_output=True, text=True, timeout=30)
+    result = run_server_to_exit({"WEB_CONCURRENCY": "2",
+                                 "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "missing")})
     assert result.returncode == CONFIG_ERROR_EXIT_STATUS
     assert result.stderr.strip().splitlines()[-1] == (
         f"gunicorn: configuration error: PROMETHEUS_MULTIPROC_DIR must name a directory, "

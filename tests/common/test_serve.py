@@ -3,16 +3,13 @@
 gunicorn parses ``WEB_CONCURRENCY`` with ``int()`` while it is imported, so without
 ``bookinfo_common.serve`` a value like ``two`` or an empty one ended in a traceback.
 """
-import os
-import subprocess
-import sys
 
 import pytest
 
 from bookinfo_common.serve import DEFAULT_WORKERS, workers_from_environ
 from bookinfo_common.settings import CONFIG_ERROR_EXIT_STATUS, ConfigError
 from tests.support.net import wait_until
-from tests.support.processes import REPO, ServiceProcess, children_of
+from tests.support.processes import ServiceProcess, children_of, run_server_to_exit
 
 
 def test_workers_default_when_unset_or_empty():
@@ -37,21 +34,12 @@ def test_gunicorn_starts_web_concurrency_workers():
                    what="two gunicorn workers")
 
 
-def serve(web_concurrency: str) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("OTEL_", "GUNICORN_"))}
-    env["WEB_CONCURRENCY"] = web_concurrency
-    return subprocess.run(
-        [sys.executable, "-m", "bookinfo_common.serve", "-c", "python:bookinfo_common.gunicorn_conf",
-         "--bind", "127.0.0.1:0", "details.wsgi:app"],
-        cwd=REPO, env=env, capture_output=True, text=True, timeout=30)
-
-
 @pytest.mark.parametrize("value, message", [
     ("0", "WEB_CONCURRENCY must be a positive integer, got 0"),
     ("two", "WEB_CONCURRENCY must be an integer, got 'two'"),
 ])
 def test_a_bad_web_concurrency_stops_the_server_with_one_line(value, message):
-    result = serve(value)
+    result = run_server_to_exit({"WEB_CONCURRENCY": value})
     assert result.returncode == CONFIG_ERROR_EXIT_STATUS
     assert result.stderr.strip() == f"gunicorn: configuration error: {message}"
     assert "Traceback" not in result.stdout + result.stderr

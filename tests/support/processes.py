@@ -19,6 +19,31 @@ def children_of(pid: int) -> list[int]:
     return [child for child, fields in process_stats() if int(fields[1]) == pid]
 
 
+DEFAULT_CONFIG = "bookinfo_common.gunicorn_conf"
+
+
+def server_environ(env: dict[str, str] | None = None) -> dict[str, str]:
+    """This process's environment without what changes tracing or gunicorn's settings
+    (nothing of the developer's shell leaks in), then ``env``."""
+    full_env = {k: v for k, v in os.environ.items()
+                if not k.startswith(("OTEL_", "GUNICORN_")) and k != "WEB_CONCURRENCY"}
+    full_env.update(env or {})
+    return full_env
+
+
+def server_command(service: str, bind: str, config: str = DEFAULT_CONFIG) -> list[str]:
+    """The images' server command (gunicorn through ``bookinfo_common.serve``)."""
+    return [sys.executable, "-m", "bookinfo_common.serve", "-c", f"python:{config}",
+            "--bind", bind, f"{service}.wsgi:app"]
+
+
+def run_server_to_exit(env: dict[str, str], service: str = "details") -> subprocess.CompletedProcess:
+    """Start the server with ``env`` expecting it to stop at start-up (a configuration
+    error); its exit status and output, as text."""
+    return subprocess.run(server_command(service, "127.0.0.1:0"), cwd=REPO, env=server_environ(env),
+                          capture_output=True, text=True, timeout=30)
+
+
 class ServiceProcess:
     """A service listening on 127.0.0.1:<port>, started with a given environment.
 
@@ -29,20 +54,15 @@ class ServiceProcess:
 
     def __init__(self, service: str, env: dict[str, str] | None = None, kind: str = "gunicorn",
                  health_path: str = "/health", expect_health: int | None = 200,
-                 config: str = "bookinfo_common.gunicorn_conf"):
+                 config: str = DEFAULT_CONFIG):
         self.service = service
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        # Nothing of the developer's shell that changes tracing or gunicorn's settings.
-        full_env = {k: v for k, v in os.environ.items()
-                    if not k.startswith(("OTEL_", "GUNICORN_")) and k != "WEB_CONCURRENCY"}
-        full_env.update(env or {})
         if kind == "gunicorn":
-            cmd = [sys.executable, "-m", "bookinfo_common.serve", "-c", f"python:{config}",
-                   "--bind", f"127.0.0.1:{self.port}", f"{service}.wsgi:app"]
+            cmd = server_command(service, f"127.0.0.1:{self.port}", config)
         else:
             cmd = [sys.executable, "-m", service, str(self.port)]
-        self.proc = subprocess.Popen(cmd, env=full_env, cwd=REPO, stdout=subprocess.PIPE,
+        self.proc = subprocess.Popen(cmd, env=server_environ(env), cwd=REPO, stdout=subprocess.PIPE,
                                      stderr=subprocess.STDOUT, start_new_session=True)
         if expect_health is not None:
             try:

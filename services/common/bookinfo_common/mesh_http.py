@@ -134,11 +134,12 @@ class MeshHttp:
         connection = http.client.HTTPConnection(host, port, timeout=connect)
         connection.connect()
         connection.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        connection.sock.settimeout(read)
         return self._send(connection, host, port, target, sent, read)
 
     def _send(self, connection: http.client.HTTPConnection, host: str, port: int, target: str,
               sent: Mapping[str, tuple[str, str | bytes]], read: float) -> _Response:
+        """Send on ``connection`` (whose socket timeout becomes the read timeout), read the
+        whole response, then keep or close the connection."""
         try:
             connection.sock.settimeout(read)
             connection.putrequest("GET", target, skip_accept_encoding=True)
