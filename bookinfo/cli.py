@@ -21,6 +21,7 @@ from bookinfo_common.settings import ConfigError
 
 from . import runner
 from .config import DEFAULT_MANIFESTS, RunnerConfig
+from .desired import admit
 from .environment import UnsupportedEnv
 from .images import UnknownImage
 from .ports import PortInUse
@@ -140,6 +141,7 @@ def _up(config: RunnerConfig, args: argparse.Namespace) -> int:
 
 def _print_ready(config: RunnerConfig, state: StackState, began: float) -> None:
     print(_table(runner.status(config)))
+    _warn_unstartable(state)
     print(f"Bookinfo is ready in {time.monotonic() - began:.1f}s: {state.gateway_url}", flush=True)
 
 
@@ -193,7 +195,7 @@ def _apply(config: RunnerConfig, args: argparse.Namespace) -> int:
     from .objects import load_paths
     from .store import Store
 
-    lines = Store(config.home).apply(load_paths(args.paths))
+    lines = Store(config.home).apply(load_paths(args.paths), admit=admit)
     return _print_lines(lines) or _reconcile(config)
 
 
@@ -235,8 +237,17 @@ def _print_lines(lines: Sequence[str]) -> int:
 def _reconcile(config: RunnerConfig) -> int:
     """Let a running stack catch up with the store (nothing to do when none runs)."""
     _interrupt_on_sigterm()
-    runner.reconcile(config, os.environ)
+    state = runner.reconcile(config, os.environ)
+    if state is not None:
+        _warn_unstartable(state)
     return EXIT_OK
+
+
+def _warn_unstartable(state: StackState) -> None:
+    """Stored Deployments that run no pod: the rest of the stack runs without them."""
+    for deployment in state.unstartable:
+        print(f"bookinfo: warning: deployment.apps/{deployment.name} has no pods: {deployment.reason}",
+              file=sys.stderr)
 
 
 def _table(current: runner.StackStatus) -> str:

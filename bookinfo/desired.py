@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .mesh.model import Service, ServicePort
+from . import workloads
 from .workloads import ServiceRef
 
 # API groups whose objects configure routing (handed to the mesh translation).
@@ -60,8 +61,28 @@ def load_desired(manifests: Sequence[Path], home: Path, reapply: bool = False) -
 
     store = Store(home)
     records = load_paths([str(path) for path in manifests])
-    store.seed(records, again=reapply)
+    store.seed(records, again=reapply, admit=admit)
     return split(store.objects())
+
+
+def admit(records: Sequence, stored: Sequence[Mapping]) -> None:
+    """Refuse, naming each, the Deployments among ``records`` whose pods the local runner
+    could not run (an image that is not Bookinfo's, a Secret key that does not exist, a
+    database server not installed), so an apply stores everything or nothing.
+
+    Secrets come from the store and from ``records`` themselves (one file may carry both).
+    """
+    from .objects import InvalidObjects, Problem
+
+    secrets = {name: obj for obj in stored for group, kind, _, name in [object_key(obj)]
+               if (group, kind) == ("", "Secret")}
+    secrets.update((record.name, record.obj) for record in records
+                   if (record.group, record.kind) == ("", "Secret"))
+    problems = [Problem(record.source, record.label, "", reason) for record in records
+                if (record.group, record.kind) == ("apps", "Deployment")
+                and (reason := workloads.pod_problem(record.obj, secrets)) is not None]
+    if problems:
+        raise InvalidObjects(problems)
 
 
 def service_refs(desired: Desired) -> list[ServiceRef]:

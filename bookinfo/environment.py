@@ -45,10 +45,13 @@ class ServiceView:
         return next(iter(self.listeners))
 
     def hosts(self) -> tuple[str, ...]:
-        """Every spelling of the Service's DNS name a pod could use."""
-        short = self.name
-        return (short, f"{short}.{self.namespace}", f"{short}.{self.namespace}.svc",
-                f"{short}.{self.namespace}.svc.cluster.local")
+        return service_hosts(self.name, self.namespace)
+
+
+def service_hosts(name: str, namespace: str) -> tuple[str, ...]:
+    """Every spelling of a Service's DNS name a pod could use."""
+    return (name, f"{name}.{namespace}", f"{name}.{namespace}.svc",
+            f"{name}.{namespace}.svc.cluster.local")
 
 
 def env_prefix(service_name: str) -> str:

@@ -22,6 +22,7 @@ import traceback
 
 from gunicorn.errors import HaltServer
 
+from bookinfo import pod_dns
 from bookinfo.processes import start_ticks
 
 # What every Bookinfo service imports; importing the app modules does not read the
@@ -62,6 +63,7 @@ def _fork_pod(request: dict) -> int:
         sys.stderr.reconfigure(line_buffering=True)
         os.environ.clear()
         os.environ.update(request["env"])
+        pod_dns.install_from_environment(os.environ)
         sys.argv = ["gunicorn", *request["gunicorn_args"]]
         from gunicorn.app.wsgiapp import run
 

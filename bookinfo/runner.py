@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 import http.client
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -83,8 +83,10 @@ def _up(config: RunnerConfig, stack_dir: StackDir, manifests: Sequence[Path],
         ports = iter(free_ports(1 + workloads.ports_needed(to_start, refs)))
         state = StackState(gateway_port=config.gateway_port, admin_port=next(ports),
                            manifests=[str(path) for path in manifests])
-        pods = workloads.build_pods(to_start, refs, desired.secrets, ports, stack_dir.data, environ)
+        pods, state.unstartable = workloads.build_pods(to_start, refs, desired.secrets, ports,
+                                                       stack_dir.data, environ)
         for pod in pods:
+            workloads.write_service_names(pod, refs)
             state.pods.append(workloads.start_pod(pod, stack_dir.logs, launcher))
             stack_dir.save(state)
         launcher.close()
@@ -119,29 +121,45 @@ def reconcile(config: RunnerConfig, environ: Mapping[str, str]) -> StackState | 
         if state is None or not state.any_alive():
             return None
         desired = load_desired([Path(m) for m in state.manifests], config.home)
+        refs = service_refs(desired)
         change = plan(desired.deployments, state.pods)
         envoy = EnvoyProcess.attach(stack_dir.envoy, state.envoy_pid, state.admin_port)
-        new = _start_more(config, stack_dir, state, desired, change.start, environ, envoy)
-        state.pods = change.keep + new
+        ports = iter(free_ports(sum(len(workloads.missing_listeners(p, refs)) for p in change.keep)
+                                + workloads.ports_needed(change.start, refs)))
+        # Services created since a pod started get a listener in its sidecar, and their
+        # names resolve in the pod once Envoy has it, as through cluster DNS.
+        keep = [workloads.with_listeners(pod, refs, ports) for pod in change.keep]
+        state.pods = keep + change.stop
+        new, state.unstartable = _start_more(config, stack_dir, state, desired, change.start,
+                                             environ, envoy, ports)
+        state.pods = keep + new
         envoy.wait_applied(config.start_timeout, envoy.update(_mesh_resources(state, desired)))
+        for pod in keep:
+            workloads.write_service_names(pod, refs)
         workloads.stop_pods(change.stop, config.stop_timeout)
         stack_dir.save(state)
         return state
 
 
 def _start_more(config: RunnerConfig, stack_dir: StackDir, state: StackState, desired: Desired,
-                starts: list[tuple[dict, int]], environ: Mapping[str, str],
-                envoy: EnvoyProcess) -> list[workloads.Pod]:
-    """Start new pods of a running stack and wait for them; on failure, stop just those."""
+                starts: list[tuple[dict, int]], environ: Mapping[str, str], envoy: EnvoyProcess,
+                ports: Iterator[int]) -> tuple[list[workloads.Pod], list[workloads.UnstartableDeployment]]:
+    """Start new pods of a running stack and wait for them; on failure, stop just those.
+
+    Also returns the Deployments whose pods could not be built (the others start anyway).
+    """
     if not starts:
-        return []
+        return [], []
     refs = service_refs(desired)
-    ports = iter(free_ports(workloads.ports_needed(starts, refs)))
-    pods = workloads.build_pods(starts, refs, desired.secrets, ports, stack_dir.data, environ)
+    pods, unstartable = workloads.build_pods(starts, refs, desired.secrets, ports,
+                                             stack_dir.data, environ)
+    if not pods:
+        return [], unstartable
     launcher = workloads.Launcher(stack_dir.logs / "launcher.log")
     started: list[workloads.Pod] = []
     try:
         for pod in pods:
+            workloads.write_service_names(pod, refs)
             started.append(workloads.start_pod(pod, stack_dir.logs, launcher))
             stack_dir.save(dataclasses.replace(state, pods=state.pods + started))
         launcher.close()
@@ -164,7 +182,7 @@ def _start_more(config: RunnerConfig, stack_dir: StackDir, state: StackState, de
         envoy.update(_mesh_resources(state, desired))
         stack_dir.save(state)
         raise
-    return started
+    return started, unstartable
 
 
 def _mesh_resources(state: StackState, desired: Desired, warming: Sequence[workloads.Pod] = ()):

@@ -9,6 +9,7 @@ process exists, before waiting on it: a runner killed half-way still leaves a re
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import fcntl
 import json
 import os
@@ -18,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import processes
-from .workloads import Pod, replicas, template_hash
+from .workloads import Pod, UnstartableDeployment, replicas, template_hash
 
 
 @dataclass
@@ -31,6 +32,8 @@ class StackState:
     envoy_pid: int = 0
     envoy_started: int = 0
     pods: list[Pod] = field(default_factory=list)
+    # Deployments stored but not running: their pods could not be built (and why).
+    unstartable: list[UnstartableDeployment] = field(default_factory=list)
 
     @property
     def gateway_url(self) -> str:
@@ -39,14 +42,16 @@ class StackState:
     def to_json(self) -> dict:
         return {"gateway_port": self.gateway_port, "admin_port": self.admin_port,
                 "manifests": self.manifests, "envoy_pid": self.envoy_pid,
-                "envoy_started": self.envoy_started, "pods": [p.to_json() for p in self.pods]}
+                "envoy_started": self.envoy_started, "pods": [p.to_json() for p in self.pods],
+                "unstartable": [dataclasses.asdict(u) for u in self.unstartable]}
 
     @classmethod
     def from_json(cls, data: Mapping) -> "StackState":
         return cls(gateway_port=data["gateway_port"], admin_port=data["admin_port"],
                    manifests=list(data["manifests"]), envoy_pid=data["envoy_pid"],
                    envoy_started=data["envoy_started"],
-                   pods=[Pod.from_json(p) for p in data["pods"]])
+                   pods=[Pod.from_json(p) for p in data["pods"]],
+                   unstartable=[UnstartableDeployment(**u) for u in data.get("unstartable", ())])
 
     def any_alive(self) -> bool:
         """Whether any process of this stack still runs."""

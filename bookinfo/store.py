@@ -20,7 +20,7 @@ import json
 import os
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -39,6 +39,7 @@ _GENERATION_KINDS = {("apps", "Deployment")}  # built-in kinds that count spec c
 OUTPUT_FORMATS = ("yaml", "json", "name", "wide")
 
 Key = tuple[str, str, str, str]
+Admission = Callable[[list[ObjectRecord], list[dict[str, Any]]], None]
 
 
 class StoreError(Exception):
@@ -55,15 +56,20 @@ class Store:
 
     # --- changes ----------------------------------------------------------------------------
 
-    def apply(self, records: list[ObjectRecord]) -> list[str]:
-        """Validate all of ``records`` (InvalidObjects: nothing changes), then store them in order.
+    def apply(self, records: list[ObjectRecord], admit: Admission | None = None) -> list[str]:
+        """Validate all of ``records`` and let ``admit`` refuse them (InvalidObjects: nothing
+        changes), then store them in order.
 
-        Returns kubectl's lines: ``<kind>.<group>/<name> created|configured|unchanged``.
+        ``admit(records, stored_objects)`` is the runner's own admission: it raises for
+        objects the API server would accept but the local stack cannot run. Returns
+        kubectl's lines: ``<kind>.<group>/<name> created|configured|unchanged``.
         """
         validate(records)
         now = datetime.now(timezone.utc)
         lines: list[str] = []
         with self._locked_state() as state:
+            if admit is not None:
+                admit(records, [entry["object"] for entry in state["objects"]])
             for record in records:
                 lines.append(out(f"{record.kubectl_name} {self._apply_one(state, record, now)}"))
         return lines
@@ -87,7 +93,8 @@ class Store:
                 lines.append(out(f'{record.kubectl_name.rpartition("/")[0]} "{record.name}" deleted'))
         return lines
 
-    def seed(self, records: list[ObjectRecord], again: bool = False) -> bool:
+    def seed(self, records: list[ObjectRecord], again: bool = False,
+             admit: Admission | None = None) -> bool:
         """Apply ``records`` if the store has not been seeded since it was made or reset.
 
         ``bookinfo up`` seeds the store with its base manifests, as the standard setup's
@@ -100,6 +107,8 @@ class Store:
         with self._locked_state() as state:
             if state.get("seeded") and not again:
                 return False
+            if admit is not None:
+                admit(records, [entry["object"] for entry in state["objects"]])
             for record in records:
                 self._apply_one(state, record, now)
             state["seeded"] = True

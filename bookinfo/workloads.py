@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import http.client
+import itertools
 import json
 import re
 import secrets as random_source
@@ -26,8 +27,8 @@ from pathlib import Path
 
 from bookinfo_common.mesh_http import REUSE_CONNECTIONS_VARIABLE
 
-from . import images, processes
-from .environment import ServiceView, container_env, rewrite_service_hosts, service_links
+from . import images, pod_dns, processes
+from .environment import ServiceView, UnsupportedEnv, container_env, rewrite_service_hosts, service_hosts, service_links
 
 # Kubernetes' alphabet for generated name parts (no vowels, no look-alike characters).
 _NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
@@ -126,17 +127,71 @@ def ports_needed(starts: Sequence[tuple[Mapping, int]], services: Sequence[Servi
     return per_pod * sum(count for _, count in starts)
 
 
+@dataclass(frozen=True)
+class UnstartableDeployment:
+    """A stored Deployment whose pods cannot be built (its Secret was deleted since, say)."""
+
+    name: str
+    reason: str
+
+
 def build_pods(starts: Sequence[tuple[Mapping, int]], services: Sequence[ServiceRef],
                secrets: Mapping[str, Mapping], ports: Iterator[int], data_dir: Path,
-               runner_environ: Mapping[str, str]) -> list[Pod]:
-    """``count`` new pods per Deployment, each with its port, listeners, env and command."""
-    pods = []
+               runner_environ: Mapping[str, str]) -> tuple[list[Pod], list[UnstartableDeployment]]:
+    """``count`` new pods per Deployment, each with its port, listeners, env and command.
+
+    A Deployment whose pods cannot be built is reported, not raised: as on a cluster, one
+    broken Deployment leaves every other one running and routed.
+    """
+    pods, unstartable = [], []
     for deployment, count in starts:
         hash_ = template_hash(deployment)
-        for _ in range(count):
-            pods.append(_build_pod(deployment, hash_, services, secrets, ports, data_dir,
-                                   runner_environ))
-    return pods
+        try:
+            pods.extend(_build_pod(deployment, hash_, services, secrets, ports, data_dir,
+                                   runner_environ) for _ in range(count))
+        except (images.UnknownImage, UnsupportedEnv, WorkloadError) as exc:
+            unstartable.append(UnstartableDeployment(deployment["metadata"]["name"], str(exc)))
+    return pods, unstartable
+
+
+def pod_problem(deployment: Mapping, secrets: Mapping[str, Mapping]) -> str | None:
+    """Why the runner could not run ``deployment``'s pods, or None: checked before an
+    apply stores anything, so an apply is all or nothing."""
+    try:
+        _build_pod(deployment, template_hash(deployment), (), secrets, itertools.count(1),
+                   Path("/nonexistent"), {})
+    except (images.UnknownImage, UnsupportedEnv, WorkloadError) as exc:
+        return str(exc)
+    return None
+
+
+def with_listeners(pod: Pod, services: Sequence[ServiceRef], ports: Iterator[int]) -> Pod:
+    """``pod`` with an outbound listener for every Service port it has none for yet (a
+    Service created after the pod started: reachable by name, as through cluster DNS)."""
+    missing = missing_listeners(pod, services)
+    if not missing:
+        return pod
+    return replace(pod, outbound={**pod.outbound, **{key: next(ports) for key in missing}})
+
+
+def missing_listeners(pod: Pod, services: Sequence[ServiceRef]) -> list[str]:
+    """The ``"<service>:<port>"`` keys of ``services`` that ``pod`` has no listener for."""
+    return [key for s in services for port, _ in s.ports
+            if (key := f"{s.name}:{port}") not in pod.outbound]
+
+
+def write_service_names(pod: Pod, services: Sequence[ServiceRef]) -> None:
+    """Write the table the pod resolves Service names from (``bookinfo.pod_dns``)."""
+    path = pod.env.get(pod_dns.TABLE_VARIABLE)
+    if not path:
+        return
+    table: dict[str, dict[int, int]] = {}
+    for service in services:
+        listeners = {port: pod.outbound[key] for port, _ in service.ports
+                     if (key := f"{service.name}:{port}") in pod.outbound}
+        for host in service_hosts(service.name, service.namespace):
+            table[host] = listeners
+    pod_dns.write_table(Path(path), table)
 
 
 def _build_pod(deployment: Mapping, hash_: str, services: Sequence[ServiceRef],
@@ -156,6 +211,7 @@ def _build_pod(deployment: Mapping, hash_: str, services: Sequence[ServiceRef],
     env.update(image.environment)
     if not image.is_database:
         env.update(LOCAL_SERVICE_ENVIRONMENT)
+        env[pod_dns.TABLE_VARIABLE] = str(data_dir / "service-names" / f"{name}.json")
     env.update(service_links(views))
     env["HOSTNAME"] = name
     env.update(rewrite_service_hosts(container_env(container, secrets, name, namespace), views))

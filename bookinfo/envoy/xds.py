@@ -18,13 +18,12 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
-import os
 import re
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from bookinfo.mesh.model import EnvoyResources
+from bookinfo.system.files import atomic_write
 
 HCM_FILTER = "envoy.filters.network.http_connection_manager"
 
@@ -105,20 +104,6 @@ def _rds_of(listener: dict) -> dict | None:
             if network_filter["name"] == HCM_FILTER and "rds" in network_filter["typed_config"]:
                 return network_filter["typed_config"]["rds"]
     return None
-
-
-def atomic_write(path: Path, text: str) -> None:
-    """Write to a temporary file beside ``path``, flush it to disk, rename it over."""
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
 
 
 def inline_routes(resources: EnvoyResources) -> list[dict]:

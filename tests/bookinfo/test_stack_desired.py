@@ -3,8 +3,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bookinfo.desired import load_desired, mesh_services, split, service_refs
-from bookinfo.objects import load_paths
+import pytest
+
+from bookinfo.desired import admit, load_desired, mesh_services, split, service_refs
+from bookinfo.objects import InvalidObjects, load_paths
 from bookinfo.store import Store
 
 REPO = Path(__file__).resolve().parents[2]
@@ -60,3 +62,49 @@ def test_services_become_refs_and_mesh_services():
     [service] = mesh_services(desired)
     assert service.selector == {"app": "details"} and service.namespace == "default"
     assert service.ports[0].port == 9080 and service.ports[0].is_http()
+
+
+DETAILS_WITH_SECRET = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: details-secret
+spec:
+  selector:
+    matchLabels: {app: details}
+  template:
+    metadata:
+      labels: {app: details}
+    spec:
+      containers:
+      - name: details
+        image: docker.io/istio/examples-bookinfo-details-v1:1.20.3
+        env:
+        - name: TOKEN
+          valueFrom:
+            secretKeyRef: {name: token, key: value}
+"""
+TOKEN_SECRET = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: token\nstringData:\n  value: x\n"
+
+
+def test_admission_refuses_what_cannot_run_and_the_store_keeps_nothing(tmp_path):
+    store = Store(tmp_path)
+    deployment = tmp_path / "details.yaml"
+    deployment.write_text(DETAILS_WITH_SECRET)
+    with pytest.raises(InvalidObjects) as caught:
+        store.apply(load_paths([str(deployment)]), admit=admit)
+    assert str(caught.value) == (f"{deployment}: deployment.apps/details-secret: env TOKEN: Secret "
+                                 "'token' has no key 'value' (apply the Secret first)")
+    assert store.objects() == []
+
+
+def test_admission_finds_secrets_in_the_same_apply_or_in_the_store(tmp_path):
+    store = Store(tmp_path)
+    both = tmp_path / "both.yaml"
+    both.write_text(TOKEN_SECRET + "---\n" + DETAILS_WITH_SECRET)
+    assert store.apply(load_paths([str(both)]), admit=admit) == [
+        "secret/token created", "deployment.apps/details-secret created"]
+    deployment = tmp_path / "details.yaml"
+    deployment.write_text(DETAILS_WITH_SECRET.replace("details-secret", "details-again"))
+    assert store.apply(load_paths([str(deployment)]), admit=admit) == [
+        "deployment.apps/details-again created"]

@@ -9,11 +9,10 @@ import pytest
 import yaml
 
 from bookinfo.desired import service_refs, split
-from bookinfo.images import UnknownImage
 from bookinfo.ports import free_ports
 from bookinfo.processes import alive
-from bookinfo.workloads import (Launcher, WorkloadError, build_pods, is_healthy, start_pod,
-                                stop_pods, wait_healthy)
+from bookinfo.workloads import (Launcher, WorkloadError, build_pods, is_healthy, pod_problem,
+                                start_pod, stop_pods, wait_healthy)
 from tests.support.runner import REPO
 
 MANIFEST = list(yaml.safe_load_all((REPO / "platform/kube/bookinfo.yaml").read_text()))
@@ -23,8 +22,11 @@ def pods_for(names, objects=MANIFEST, environ=None, tmp_path=None):
     desired = split(objects)
     wanted = [(d, 1) for d in desired.deployments if d["metadata"]["name"] in names]
     ports = iter(free_ports(50))
-    return build_pods(wanted, service_refs(desired), desired.secrets, ports,
-                      tmp_path or REPO / "unused", environ or {"PATH": "/usr/bin", "SECRET": "x"})
+    pods, unstartable = build_pods(wanted, service_refs(desired), desired.secrets, ports,
+                                   tmp_path or REPO / "unused",
+                                   environ or {"PATH": "/usr/bin", "SECRET": "x"})
+    assert unstartable == []
+    return pods
 
 
 def test_pods_are_named_like_kubernetes_pods_and_keep_their_template_hash():
@@ -79,12 +81,19 @@ def test_a_deployment_env_naming_a_service_is_pointed_at_the_listener():
     assert pod.env["MONGO_DB_URL"] == f"mongodb://127.0.0.1:{pod.outbound['mongodb:27017']}/test"
 
 
-def test_an_unknown_image_is_refused():
+def test_an_unknown_image_is_reported_and_the_other_deployments_still_get_pods():
     deployment = next(o for o in MANIFEST if o["metadata"]["name"] == "details-v1")
     broken = yaml.safe_load(yaml.safe_dump(deployment))
     broken["spec"]["template"]["spec"]["containers"][0]["image"] = "nginx:1.27"
-    with pytest.raises(UnknownImage, match="nginx"):
-        pods_for(["details-v1"], [broken])
+    desired = split([broken, *(o for o in MANIFEST if o["metadata"]["name"] != "details-v1")])
+    wanted = [(d, 1) for d in desired.deployments if d["metadata"]["name"] in ("details-v1", "ratings-v1")]
+    pods, unstartable = build_pods(wanted, service_refs(desired), desired.secrets, iter(free_ports(20)),
+                                   REPO / "unused", {"PATH": "/usr/bin"})
+    assert [pod.deployment for pod in pods] == ["ratings-v1"]
+    [refused] = unstartable
+    assert refused.name == "details-v1" and "'nginx:1.27' is not a Bookinfo image" in refused.reason
+    assert pod_problem(broken, {}) == refused.reason
+    assert pod_problem(deployment, {}) is None
 
 
 @pytest.fixture(scope="module")

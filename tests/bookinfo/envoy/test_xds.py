@@ -1,7 +1,8 @@
 """The xDS files: content-addressed versions, atomic replacement, routes beside listeners."""
 import json
 
-from bookinfo.envoy.xds import XdsFiles, atomic_write, inline_routes
+from bookinfo.envoy.xds import XdsFiles, inline_routes
+from bookinfo.system.files import atomic_write
 from bookinfo.mesh.model import MeshInputs, Service, ServicePort, Workload
 from bookinfo.mesh.translate import build
 

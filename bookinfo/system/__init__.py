@@ -1,0 +1,1 @@
+"""Operating-system helpers the rest of the runner builds on: files, processes, ports."""
