@@ -22,7 +22,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from bookinfo.processes import process_stats
+from bookinfo.system.processes import process_stats
 
 REPO = Path(__file__).resolve().parents[1]
 # Issue 2's aims for the whole stack. Its throughput and p99 aims (at least 380 pages/s,

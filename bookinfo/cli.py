@@ -19,15 +19,15 @@ from pathlib import Path
 
 from bookinfo_common.settings import ConfigError
 
-from . import runner
-from .config import DEFAULT_MANIFESTS, RunnerConfig
-from .desired import admit
-from .environment import UnsupportedEnv
-from .images import UnknownImage
-from .ports import PortInUse
-from .processes import alive
-from .stack import StackDir, StackState
-from .workloads import WorkloadError
+from bookinfo.runner import lifecycle as runner
+from bookinfo.runner.config import DEFAULT_MANIFESTS, RunnerConfig
+from bookinfo.runner.desired import admit
+from bookinfo.pods.environment import UnsupportedEnv
+from bookinfo.pods.images import UnknownImage
+from bookinfo.system.ports import PortInUse
+from bookinfo.system.processes import alive
+from bookinfo.runner.stack import StackDir, StackState
+from bookinfo.pods.pod import WorkloadError
 
 EXIT_OK, EXIT_ERROR, EXIT_NOT_RUNNING, EXIT_INTERRUPTED = 0, 1, 3, 130
 
@@ -35,10 +35,10 @@ EXIT_OK, EXIT_ERROR, EXIT_NOT_RUNNING, EXIT_INTERRUPTED = 0, 1, 3, 130
 def _user_errors() -> tuple[type[BaseException], ...]:
     """Exception types whose message is meant for the user, from every layer (imported
     only when an error occurs: ``status`` and ``down`` never load the validators)."""
-    from .envoy.binary import EnvoyNotFound
-    from .envoy.process import EnvoyFailed
-    from .objects import InvalidObjects
-    from .store import StoreError
+    from bookinfo.envoy.binary import EnvoyNotFound
+    from bookinfo.envoy.process import EnvoyFailed
+    from bookinfo.objects import InvalidObjects
+    from bookinfo.objects.store import StoreError
 
     return (runner.RunnerError, WorkloadError, PortInUse, ConfigError,
             UnknownImage, UnsupportedEnv, InvalidObjects, EnvoyNotFound, EnvoyFailed, StoreError)
@@ -88,7 +88,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"bookinfo: interrupted{cleaned}", file=sys.stderr)
         return EXIT_INTERRUPTED
     except _user_errors() as exc:
-        from .objects import InvalidObjects
+        from bookinfo.objects import InvalidObjects
 
         return _fail(str(exc), every_line=isinstance(exc, InvalidObjects))
     except Exception as exc:  # a bug: keep the traceback out of the terminal
@@ -192,29 +192,29 @@ def _status(config: RunnerConfig, args: argparse.Namespace) -> int:
 
 
 def _apply(config: RunnerConfig, args: argparse.Namespace) -> int:
-    from .objects import load_paths
-    from .store import Store
+    from bookinfo.objects import load_paths
+    from bookinfo.objects.store import Store
 
     lines = Store(config.home).apply(load_paths(args.paths), admit=admit)
     return _print_lines(lines) or _reconcile(config)
 
 
 def _delete(config: RunnerConfig, args: argparse.Namespace) -> int:
-    from .objects import load_paths
-    from .store import Store
+    from bookinfo.objects import load_paths
+    from bookinfo.objects.store import Store
 
     failed = _print_lines(Store(config.home).delete(load_paths(args.paths)))
     return _reconcile(config) or failed
 
 
 def _get(config: RunnerConfig, args: argparse.Namespace) -> int:
-    from .store import Store
+    from bookinfo.objects.store import Store
 
     return _print_lines(Store(config.home).get_lines(args.kind, args.name, args.output))
 
 
 def _reset(config: RunnerConfig, args: argparse.Namespace) -> int:
-    from .store import Store
+    from bookinfo.objects.store import Store
 
     Store(config.home).reset()
     print("All applied objects were removed.")

@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 from bookinfo.mesh.model import EnvoyResources
-from bookinfo.processes import stat_fields
+from bookinfo.system.processes import stat_fields
 
 from . import admin
 from .binary import find_envoy

@@ -5,8 +5,8 @@ import socket
 
 import pytest
 
-from bookinfo.config import RunnerConfig
-from bookinfo.ports import PortInUse, check_free, free_ports
+from bookinfo.runner.config import RunnerConfig
+from bookinfo.system.ports import PortInUse, check_free, free_ports
 from bookinfo_common.settings import ConfigError
 
 

@@ -1,4 +1,4 @@
-"""The database images run locally (bookinfo.databases): seeded on a free port, the
+"""The database images run locally (bookinfo.pods.databases): seeded on a free port, the
 MySQL root password from the Secret, data kept across restarts, and a clear message
 when no server is installed."""
 from __future__ import annotations
@@ -8,9 +8,9 @@ import sys
 import pymysql
 import pytest
 
-from bookinfo import databases
-from bookinfo.databases import DatabaseServerMissing, database_process, mariadb_init_sql
-from bookinfo.workloads import WorkloadError
+from bookinfo.pods import databases
+from bookinfo.pods.databases import DatabaseServerMissing, database_process, mariadb_init_sql
+from bookinfo.pods.pod import WorkloadError
 from tests.support.databases import ROOT_PASSWORD, DatabaseServer
 
 
@@ -30,7 +30,7 @@ def mongodb(tmp_path_factory):
 
 def test_the_command_is_this_python_running_the_preparation_module(tmp_path):
     argv, env = database_process("mysqldb", 3307, tmp_path / "db")
-    assert argv == [sys.executable, "-m", "bookinfo.databases", "mysqldb", "3307", str(tmp_path / "db")]
+    assert argv == [sys.executable, "-m", "bookinfo.pods.databases", "mysqldb", "3307", str(tmp_path / "db")]
     assert isinstance(env, dict)
     with pytest.raises(ValueError):
         database_process("ratings", 3307, tmp_path)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import socket
 
-from bookinfo.pod_dns import PodResolver, write_table
+from bookinfo.pods.dns import PodResolver, write_table
 
 
 class SystemResolver:

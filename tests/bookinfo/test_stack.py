@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import copy
 
-from bookinfo.stack import StackDir, StackState, plan
-from bookinfo.workloads import Pod, template_hash
+from bookinfo.runner.stack import StackDir, StackState, plan
+from bookinfo.pods.pod import Pod, template_hash
 
 
 def deployment(name: str, replicas: int = 1, image: str = "examples-bookinfo-details-v1") -> dict:

@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from bookinfo.desired import admit, load_desired, mesh_services, split, service_refs
+from bookinfo.runner.desired import admit, load_desired, mesh_services, split, service_refs
 from bookinfo.objects import InvalidObjects, load_paths
-from bookinfo.store import Store
+from bookinfo.objects.store import Store
 
 REPO = Path(__file__).resolve().parents[2]
 BOOKINFO = REPO / "platform" / "kube" / "bookinfo.yaml"

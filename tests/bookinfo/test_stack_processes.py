@@ -5,7 +5,7 @@ import os
 import sys
 import textwrap
 
-from bookinfo.processes import alive, spawn, start_ticks, stop_groups
+from bookinfo.system.processes import alive, spawn, start_ticks, stop_groups
 from tests.support.net import wait_until
 
 # A parent that ignores SIGTERM and forks a child in its group: stopping must escalate

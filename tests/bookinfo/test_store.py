@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from bookinfo.objects import InvalidObjects, crd_schemas, load_paths
-from bookinfo.store import LAST_APPLIED, Store, StoreError
+from bookinfo.objects.store import LAST_APPLIED, Store, StoreError
 from tests.support.net import wait_until
 
 REPO = Path(__file__).resolve().parents[2]
@@ -224,7 +224,7 @@ import sys
 import time
 from pathlib import Path
 from bookinfo.objects import ObjectRecord
-from bookinfo.store import Store
+from bookinfo.objects.store import Store
 home, prefix, count = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])
 store = Store(home)
 (home.parent / f"ready-{prefix}").touch()

@@ -8,10 +8,10 @@ import time
 import pytest
 import yaml
 
-from bookinfo.desired import service_refs, split
-from bookinfo.ports import free_ports
-from bookinfo.processes import alive
-from bookinfo.workloads import (Launcher, WorkloadError, build_pods, is_healthy, pod_problem,
+from bookinfo.runner.desired import service_refs, split
+from bookinfo.system.ports import free_ports
+from bookinfo.system.processes import alive
+from bookinfo.pods.pod import (Launcher, WorkloadError, build_pods, is_healthy, pod_problem,
                                 start_pod, stop_pods, wait_healthy)
 from tests.support.runner import REPO
 

@@ -5,7 +5,7 @@ import base64
 
 import pytest
 
-from bookinfo.environment import (ServiceView, UnsupportedEnv, container_env, env_prefix,
+from bookinfo.pods.environment import (ServiceView, UnsupportedEnv, container_env, env_prefix,
                                   rewrite_service_hosts, service_links)
 
 DETAILS = ServiceView("details", "default", {9080: 41001}, {9080: "http"})

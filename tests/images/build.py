@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from bookinfo.images import IMAGES
+from bookinfo.pods.images import IMAGES
 
 from . import bake, base
 from .podman import Podman

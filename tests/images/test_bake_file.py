@@ -1,4 +1,4 @@
-"""docker-bake.hcl and the Dockerfiles agree with the image table (bookinfo/images.py).
+"""docker-bake.hcl and the Dockerfiles agree with the image table (bookinfo/pods/images.py).
 
 These need no container engine; tests/images/containers/ builds and runs the images.
 """
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bookinfo.images import IMAGES
+from bookinfo.pods.images import IMAGES
 
 from . import bake
 

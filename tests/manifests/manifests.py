@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from bookinfo.environment import container_env
+from bookinfo.pods.environment import container_env
 from bookinfo.objects import DEFAULT_NAMESPACE
 
 REPO = Path(__file__).resolve().parents[2]

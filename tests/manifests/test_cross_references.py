@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from bookinfo.images import image_for
+from bookinfo.pods.images import image_for
 
 from .manifests import GATEWAY_API, KUBE, NETWORKING, of_kind, pod_templates, selects
 

@@ -9,7 +9,7 @@ import importlib
 
 import pytest
 
-from bookinfo.images import image_for
+from bookinfo.pods.images import image_for
 from bookinfo_common.settings import ConfigError
 from tests.images.bake import load as load_bake_file
 

@@ -18,7 +18,7 @@ import pymysql
 import pytest
 from pymongo import MongoClient
 
-from bookinfo.databases import database_process
+from bookinfo.pods.databases import database_process
 
 from .net import free_port, wait_until
 

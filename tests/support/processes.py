@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bookinfo.processes import process_stats
+from bookinfo.system.processes import process_stats
 
 from .net import free_port, wait_for_http
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from bookinfo.images import IMAGES
+from bookinfo.pods.images import IMAGES
 from tests.images.podman import Podman
 from tests.support.net import free_port
 

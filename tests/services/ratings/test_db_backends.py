@@ -80,6 +80,6 @@ def test_a_short_seed_reads_as_zero_as_upstream(database, client):
 
 
 def test_the_seed_sql_declares_the_table_the_store_creates():
-    from bookinfo.databases import MYSQL_SEED
+    from bookinfo.pods.databases import MYSQL_SEED
 
     assert CREATE_PRODUCT_RATINGS + ";" in MYSQL_SEED.read_text()

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from bookinfo_common.settings import ConfigError, env_float, env_port
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 # What `bookinfo up` runs when no -f is given: the main manifest and the ingress routes.
 DEFAULT_MANIFESTS = (

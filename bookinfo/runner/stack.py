@@ -18,8 +18,8 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import processes
-from .workloads import Pod, UnstartableDeployment, replicas, template_hash
+from bookinfo.system import processes
+from bookinfo.pods.pod import Pod, UnstartableDeployment, replicas, template_hash
 
 
 @dataclass

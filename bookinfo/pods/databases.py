@@ -6,7 +6,7 @@ work without a cluster. The runner spawns the command :func:`database_process` g
 the database is seeded before its port accepts connections, so "the port is open" is
 the readiness check.
 
-The command is ``python -m bookinfo.databases <service> <port> <datadir>``: it prepares
+The command is ``python -m bookinfo.pods.databases <service> <port> <datadir>``: it prepares
 the data directory (initialised and seeded on the first start) and then *becomes* the
 server (``exec``), so the runner's signals and process bookkeeping reach the server
 itself.
@@ -33,9 +33,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .workloads import WorkloadError
+from bookinfo.pods.pod import WorkloadError
 
-SEEDS = Path(__file__).resolve().parents[1] / "services"
+SEEDS = Path(__file__).resolve().parents[2] / "services"
 MYSQL_SEED = SEEDS / "mysql" / "ratings_data.sql"
 MONGO_SEED = SEEDS / "mongodb" / "ratings_data.json"
 MONGO_SEEDED_MARKER = ".bookinfo-seeded"
@@ -81,7 +81,7 @@ def database_process(service: str, port: int, datadir: Path) -> tuple[list[str],
         _mongo_server()
     else:
         raise ValueError(f"not a database image service: {service!r}")
-    argv = [sys.executable, "-m", "bookinfo.databases", service, str(port), str(Path(datadir))]
+    argv = [sys.executable, "-m", "bookinfo.pods.databases", service, str(port), str(Path(datadir))]
     return argv, {"PYTHONUNBUFFERED": "1"}
 
 
@@ -189,9 +189,9 @@ def _free_port() -> int:
 
 
 def main(argv: Sequence[str]) -> int:
-    """``python -m bookinfo.databases mysqldb|mongodb PORT DATADIR``."""
+    """``python -m bookinfo.pods.databases mysqldb|mongodb PORT DATADIR``."""
     if len(argv) != 3 or argv[0] not in ("mysqldb", "mongodb") or not argv[1].isdigit():
-        print("usage: python -m bookinfo.databases mysqldb|mongodb PORT DATADIR", file=sys.stderr)
+        print("usage: python -m bookinfo.pods.databases mysqldb|mongodb PORT DATADIR", file=sys.stderr)
         return 2
     service, port, datadir = argv[0], int(argv[1]), Path(argv[2]).resolve()
     try:

@@ -12,9 +12,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .mesh.model import Service, ServicePort
-from . import workloads
-from .workloads import ServiceRef
+from bookinfo.mesh.model import Service, ServicePort
+from bookinfo.pods import pod as workloads
+from bookinfo.pods.pod import ServiceRef
 
 # API groups whose objects configure routing (handed to the mesh translation).
 MESH_GROUPS = frozenset({"networking.istio.io", "security.istio.io", "telemetry.istio.io",
@@ -56,8 +56,8 @@ def split(objects: Sequence[Mapping]) -> Desired:
 
 def load_desired(manifests: Sequence[Path], home: Path, reapply: bool = False) -> Desired:
     """Seed the store with the base manifests (or, with ``reapply``, apply them), then read it."""
-    from .objects import load_paths
-    from .store import Store
+    from bookinfo.objects import load_paths
+    from bookinfo.objects.store import Store
 
     store = Store(home)
     records = load_paths([str(path) for path in manifests])
@@ -72,7 +72,7 @@ def admit(records: Sequence, stored: Sequence[Mapping]) -> None:
 
     Secrets come from the store and from ``records`` themselves (one file may carry both).
     """
-    from .objects import InvalidObjects, Problem
+    from bookinfo.objects import InvalidObjects, Problem
 
     secrets = {name: obj for obj in stored for group, kind, _, name in [object_key(obj)]
                if (group, kind) == ("", "Secret")}

@@ -22,8 +22,8 @@ import traceback
 
 from gunicorn.errors import HaltServer
 
-from bookinfo import pod_dns
-from bookinfo.processes import start_ticks
+from bookinfo.pods import dns as pod_dns
+from bookinfo.system.processes import start_ticks
 
 # What every Bookinfo service imports; importing the app modules does not read the
 # environment (create_app does), so it is safe before the pod's env is in place.

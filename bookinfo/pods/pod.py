@@ -1,12 +1,12 @@
 """Deployment -> local processes: one per replica, as a kubelet would run its pods.
 
 A pod here is a process group listening on its own loopback port, with the environment
-of ``bookinfo.environment`` and ``HOSTNAME`` set to a Kubernetes-style pod name
+of ``bookinfo.pods.environment`` and ``HOSTNAME`` set to a Kubernetes-style pod name
 (``reviews-v1-<template hash>-<random>``), so reviews' ``podname`` looks as in a cluster
 and a changed Deployment gets new pods (the hash changes) while an unchanged one keeps
 its own. Flask services run under gunicorn with the images' shared settings, forked by
-``bookinfo.launcher`` (see there why); the two database images run through
-``bookinfo.databases``. Health is what the manifests' probes check: ``GET /health``
+``bookinfo.pods.launcher`` (see there why); the two database images run through
+``bookinfo.pods.databases``. Health is what the manifests' probes check: ``GET /health``
 answering 200 (for a database, its port accepting connections).
 """
 from __future__ import annotations
@@ -27,8 +27,10 @@ from pathlib import Path
 
 from bookinfo_common.mesh_http import REUSE_CONNECTIONS_VARIABLE
 
-from . import images, pod_dns, processes
-from .environment import ServiceView, UnsupportedEnv, container_env, rewrite_service_hosts, service_hosts, service_links
+from bookinfo.pods import dns as pod_dns
+from bookinfo.pods import images
+from bookinfo.system import processes
+from bookinfo.pods.environment import ServiceView, UnsupportedEnv, container_env, rewrite_service_hosts, service_hosts, service_links
 
 # Kubernetes' alphabet for generated name parts (no vowels, no look-alike characters).
 _NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
@@ -38,7 +40,7 @@ _NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
 _INHERITED = ("PATH", "HOME", "LANG", "LC_ALL", "TZ", "TMPDIR", "VIRTUAL_ENV")
 
 # gunicorn sizing for local mode on a two-core machine: one worker process per pod keeps
-# six pods small (the forked pods share their imported code, see bookinfo.launcher).
+# six pods small (the forked pods share their imported code, see bookinfo.pods.launcher).
 # productpage holds a thread per in-flight page while it waits on details and reviews,
 # so it gets enough threads for the benchmark's 16 connections; the others mostly compute.
 SERVER_SIZES: Mapping[str, tuple[int, int]] = {
@@ -181,7 +183,7 @@ def missing_listeners(pod: Pod, services: Sequence[ServiceRef]) -> list[str]:
 
 
 def write_service_names(pod: Pod, services: Sequence[ServiceRef]) -> None:
-    """Write the table the pod resolves Service names from (``bookinfo.pod_dns``)."""
+    """Write the table the pod resolves Service names from (``bookinfo.pods.dns``)."""
     path = pod.env.get(pod_dns.TABLE_VARIABLE)
     if not path:
         return
@@ -236,22 +238,22 @@ def gunicorn_command(service: str, port: int) -> list[str]:
 
 
 def _database_command(service: str, port: int, data_dir: Path) -> tuple[list[str], dict[str, str]]:
-    """The recipe of ``bookinfo.databases`` for a seeded database image, run locally."""
-    from .databases import database_process  # it builds on this module's WorkloadError
+    """The recipe of ``bookinfo.pods.databases`` for a seeded database image, run locally."""
+    from bookinfo.pods.databases import database_process  # it builds on this module's WorkloadError
 
     argv, env = database_process(service, port, data_dir)
     return list(argv), dict(env)
 
 
 class Launcher:
-    """The fork server of ``bookinfo.launcher``, started before the pods are known so
+    """The fork server of ``bookinfo.pods.launcher``, started before the pods are known so
     that its imports overlap the runner's own work."""
 
     def __init__(self, log_path: Path):
         log_path.parent.mkdir(parents=True, exist_ok=True)
         self.log_path = log_path
         with open(log_path, "ab") as log:
-            self.proc = subprocess.Popen([sys.executable, "-m", "bookinfo.launcher"],
+            self.proc = subprocess.Popen([sys.executable, "-m", "bookinfo.pods.launcher"],
                                          stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                          stderr=log, text=True, start_new_session=True)
 

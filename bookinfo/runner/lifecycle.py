@@ -17,16 +17,16 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import workloads
-from .config import RunnerConfig
-from .desired import Desired, load_desired, mesh_services, service_refs
-from .envoy.binary import find_envoy
-from .envoy.process import EnvoyProcess
-from .mesh.model import MeshInputs, Workload
-from .mesh.translate import build
-from .ports import check_free, free_ports
-from .processes import alive, start_ticks, stop_groups
-from .stack import StackDir, StackState, plan
+from bookinfo.pods import pod as workloads
+from bookinfo.runner.config import RunnerConfig
+from bookinfo.runner.desired import Desired, load_desired, mesh_services, service_refs
+from bookinfo.envoy.binary import find_envoy
+from bookinfo.envoy.process import EnvoyProcess
+from bookinfo.mesh.model import MeshInputs, Workload
+from bookinfo.mesh.translate import build
+from bookinfo.system.ports import check_free, free_ports
+from bookinfo.system.processes import alive, start_ticks, stop_groups
+from bookinfo.runner.stack import StackDir, StackState, plan
 
 
 class RunnerError(Exception):

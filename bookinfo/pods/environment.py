@@ -1,6 +1,6 @@
 """A local workload's environment, built the way a kubelet builds a pod's.
 
-Layers, later ones winning: the image's baked-in environment (``bookinfo.images``), the
+Layers, later ones winning: the image's baked-in environment (``bookinfo.pods.images``), the
 Service links Kubernetes injects for every Service (``DETAILS_SERVICE_HOST``,
 ``DETAILS_SERVICE_PORT``, ``DETAILS_PORT=tcp://...``), ``HOSTNAME`` (the pod name), then
 the Deployment's own ``env``. Bookinfo's services read ``<SVC>_HOSTNAME``, which a

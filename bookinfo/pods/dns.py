@@ -19,7 +19,7 @@ import socket
 from collections.abc import Mapping
 from pathlib import Path
 
-from .system.files import atomic_write
+from bookinfo.system.files import atomic_write
 
 LOOPBACK = "127.0.0.1"
 
