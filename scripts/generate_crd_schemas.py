@@ -36,8 +36,9 @@ GATEWAY_API_VERSION = "gateway.networking.k8s.io/bundle-version"
 GATEWAY_API_CHANNEL = "gateway.networking.k8s.io/channel"
 # Keywords whose value is a schema, a list of schemas or a map of schemas; every other
 # keyword's value (default, enum, x-kubernetes-validations, ...) is data, copied whole.
-_SCHEMA, _SCHEMA_LIST, _SCHEMA_MAP = ("items", "not", "additionalProperties"), ("allOf", "anyOf", "oneOf"), (
-    "properties",)
+_SCHEMA = ("items", "not", "additionalProperties")
+_SCHEMA_LIST = ("allOf", "anyOf", "oneOf")
+_SCHEMA_MAP = ("properties",)
 _LOADER = yaml.CSafeLoader if hasattr(yaml, "CSafeLoader") else yaml.SafeLoader
 
 
