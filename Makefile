@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip install --quiet -c constraints.txt
 
-.PHONY: venv run test bench clean
+.PHONY: venv run test bench clean schemas
 .PHONY: images images-test
 
 venv: $(VENV)/.installed
@@ -36,6 +36,15 @@ test: venv
 
 clean:
 	rm -rf $(VENV) build *.egg-info
+
+# Regenerate bookinfo/objects/schemas/*.json from the official CRDs:
+# `make schemas SOURCE=dir ISTIO_RELEASE=1.30`, where dir holds istio-crds.yaml (the CRDs
+# of that Istio release) and gateway-api-crds.yaml (a Gateway API release's CRDs, which
+# name their version and channel). See docs/local-runner.md.
+schemas: venv
+	@test -n "$(SOURCE)" -a -n "$(ISTIO_RELEASE)" || \
+		{ echo "make schemas: set SOURCE=<folder of the CRD YAML files> and ISTIO_RELEASE=<release>" >&2; exit 2; }
+	$(PY) scripts/generate_crd_schemas.py "$(SOURCE)" --istio-release "$(ISTIO_RELEASE)"
 
 # Every image of docker-bake.hcl for this machine's platform: with Docker through
 # `docker buildx bake --load` when a Docker engine answers, else with podman from a local Debian base (docs/containers.md).

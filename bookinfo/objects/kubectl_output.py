@@ -117,12 +117,13 @@ def columns_for(kind: Kind) -> list[Column]:
     return [name, *_CORE_COLUMNS[(kind.group, kind.kind)]]
 
 
+_AGE_COLUMN = {"name": "Age", "type": "date", "jsonPath": ".metadata.creationTimestamp"}
+
+
 def _crd_columns(kind: Kind) -> list[Column]:
-    """The CRD's ``additionalPrinterColumns``; NAME and AGE alone when the CRD is unknown."""
+    """The CRD's ``additionalPrinterColumns``; AGE alone when it has none, as the API server does."""
     crd = crd_schemas.crd_version(kind.group, kind.plural, kind.versions[0])
-    specs = list(crd.printer_columns) if crd else []
-    if not any(s.get("jsonPath") == ".metadata.creationTimestamp" for s in specs):
-        specs.append({"name": "Age", "type": "date", "jsonPath": ".metadata.creationTimestamp"})
+    specs = list(crd.printer_columns) or [_AGE_COLUMN]
     return [(spec["name"].upper(), _printer_cell(spec), spec.get("priority", 0) > 0) for spec in specs]
 
 

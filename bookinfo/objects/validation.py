@@ -14,10 +14,9 @@ from __future__ import annotations
 import copy
 import functools
 import importlib
-import logging
 from typing import Any
 
-from . import crd_schemas, fallback
+from . import crd_schemas
 from .core import core_problems
 from .custom import crd_problems, prepared
 from .errors import InvalidObjects, Problem
@@ -25,7 +24,6 @@ from .kinds import KINDS, kind_for, split_api_version
 from .metadata import metadata_problems
 from .record import ObjectRecord
 
-log = logging.getLogger(__name__)
 _MESH_SUPPORT = "bookinfo.mesh.support"
 
 
@@ -49,12 +47,9 @@ def api_problems(obj: dict[str, Any]) -> list[tuple[str, str]]:
             return [("", f'no matches for kind "{kind}" in version "{api_version}"')]
         return core + metadata_problems(obj, check_fields=False)
     crd = crd_schemas.crd_version(group, plural, version)
-    if crd is not None:
-        return crd_problems(obj, crd)
-    if crd_schemas.schemas_dir() is None:
-        _notice_once()
-        return fallback.problems(obj)
-    return [("", f'no matches for kind "{kind}" in version "{api_version}"')]
+    if crd is None:
+        return [("", f'no matches for kind "{kind}" in version "{api_version}"')]
+    return crd_problems(obj, crd)
 
 
 def _custom_plural(group: str, kind: str) -> str | None:
@@ -63,13 +58,6 @@ def _custom_plural(group: str, kind: str) -> str | None:
     if known is not None:
         return known.plural if known.custom else None
     return crd_schemas.crd_plural(group, kind) if crd_schemas.known_group(group) else None
-
-
-@functools.cache
-def _notice_once() -> None:
-    log.warning("CRD schemas not found (set %s or provide %s): Istio and Gateway API objects get "
-                "only a structural check of the fields the local mesh implements",
-                crd_schemas.SCHEMAS_ENV, crd_schemas.DEFAULT_SCHEMAS_DIR)
 
 
 def validate(records: list[ObjectRecord]) -> None:

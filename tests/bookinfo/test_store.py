@@ -9,17 +9,13 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bookinfo.objects import InvalidObjects, crd_schemas, load_paths
+from bookinfo.objects import InvalidObjects, load_paths
 from bookinfo.objects.store import LAST_APPLIED, Store, StoreError
 from tests.support.net import wait_until
 
 REPO = Path(__file__).resolve().parents[2]
 ALL_V1 = str(REPO / "networking" / "virtual-service-all-v1.yaml")
 REVIEWS_50_V3 = str(REPO / "networking" / "virtual-service-reviews-50-v3.yaml")
-
-pytestmark = pytest.mark.skipif(crd_schemas.schemas_dir() is None,
-                                reason="CRD schemas absent (../shared/schemas or $BOOKINFO_CRD_SCHEMAS): "
-                                       "the Istio objects these tests apply are validated against them")
 
 SERVICES = """
 apiVersion: v1

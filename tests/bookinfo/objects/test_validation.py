@@ -8,9 +8,6 @@ from bookinfo.objects import InvalidObjects, ObjectRecord, load_paths, validate,
 
 from .conftest import MANIFEST_DIRS, REPO, write
 
-pytestmark = pytest.mark.usefixtures("crd_schemas_dir")
-
-
 def manifest_files() -> list[str]:
     """Every manifest of the project that exists now (kustomize's own file is not an object)."""
     return sorted(str(p.relative_to(REPO)) for d in MANIFEST_DIRS for p in (REPO / d).glob("*.y*ml")
