@@ -48,7 +48,8 @@ AIMS = {"pages/s": 2 * UPSTREAM["pages/s"], "p99 ms": UPSTREAM["p99 ms"] / 2}
 COMPARED_GUNICORN_ARGS = "--worker-class gthread --threads 8"
 DOCKERFILE = REPO / "services" / "productpage" / "Dockerfile"
 
-# Upstream's exact bodies (upstream-bookinfo.md §3.3 and §4.3, reviews v3).
+# Upstream's exact bodies of details v1 and reviews v3
+# (docs/upstream-behaviour.md#details-endpoints-and-ids, docs/upstream-behaviour.md#reviews-endpoints-and-body).
 DETAILS_BODY = ('{"id":0,"author":"William Shakespeare","year":1595,"type":"paperback",'
                 '"pages":200,"publisher":"PublisherA","language":"English",'
                 '"ISBN-10":"1234567890","ISBN-13":"123-1234567890"}')

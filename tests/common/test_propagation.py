@@ -1,4 +1,8 @@
-"""The header lists of §6 and the case-insensitive copy."""
+"""The header lists and the case-insensitive copy.
+
+The lists: docs/upstream-behaviour.md#productpage-headers-sent-to-the-back-ends and
+docs/upstream-behaviour.md#reviews-and-details-forwarded-headers.
+"""
 from werkzeug.datastructures import Headers
 
 from bookinfo_common.propagation import FORWARDED, PRODUCTPAGE_VERBATIM, copy_headers

@@ -1,4 +1,5 @@
-"""B3 re-emission as upstream productpage does it (upstream-bookinfo.md §6.1)."""
+"""B3 re-emission as upstream productpage does it
+(docs/upstream-behaviour.md#productpage-headers-sent-to-the-back-ends)."""
 import pytest
 from opentelemetry.propagators.b3 import B3MultiFormat
 

@@ -1,7 +1,8 @@
 """podman with the project's own configuration and storage, and nothing left behind.
 
-Debian's podman runs here only with ``runc`` and explicit ulimits (ENVIRONMENT.md), so
-every call gets a containers.conf named by ``CONTAINERS_CONF`` and its own storage
+Debian's podman runs here only with ``runc`` and explicit ulimits
+(docs/containers.md#the-image-tests-make-images-test), so every call gets a
+containers.conf named by ``CONTAINERS_CONF`` and its own storage
 (``CONTAINERS_STORAGE_CONF``) under one state folder. Owning the storage is what lets
 the harness remove *every* container and pod it finds there, at start (a previous run
 that was killed) and at the end (this run, even when a step failed), without touching

@@ -1,4 +1,5 @@
-"""What every Kubernetes manifest keeps from upstream and what it adds (contract README).
+"""What every Kubernetes manifest keeps from upstream and what it adds
+(docs/compatibility.md#manifests).
 
 Kept: names, labels (the `kubectl apply -l` selections of bookinfo.yaml's header), port
 9080 named http, one replica, container named after the app, productpage's Prometheus

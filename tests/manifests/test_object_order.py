@@ -2,8 +2,9 @@
 
 The istio.io test scripts compare `kubectl apply` output line by line (e.g. all-v1 must
 print productpage, reviews, ratings, details in that order), and kubectl prints objects
-in file order. The table is upstream's samples/bookinfo at the contract's snapshot; the
-three gateway-api files upstream has no file for hold what the tasks apply inline.
+in file order. The table is upstream's samples/bookinfo at the commit named in
+docs/upstream-behaviour.md#where-these-facts-come-from; the three gateway-api files
+upstream has no file for hold what the tasks apply inline.
 """
 from __future__ import annotations
 

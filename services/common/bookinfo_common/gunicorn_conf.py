@@ -66,8 +66,9 @@ bind = ["[::]:9080"]
 worker_class = "gthread"
 workers = workers_or_exit()
 threads = 32
-# Longer than the mesh proxy's idle timeout, so the proxy closes pooled connections
-# first and never races a server-side close.
+# How long an idle keep-alive connection stays open. It does not outlast the mesh proxy:
+# Envoy keeps idle upstream connections for an hour by default, so behind a sidecar it
+# is gunicorn that closes them, after 75 s.
 keepalive = 75
 # SIGTERM: stop accepting, finish in-flight requests (the longest is a 10 s ratings
 # call from reviews v2), then exit.

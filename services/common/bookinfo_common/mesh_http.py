@@ -36,7 +36,8 @@ from .settings import ConfigError
 
 REUSE_CONNECTIONS_VARIABLE = "BOOKINFO_REUSE_CONNECTIONS"
 
-# What requests.get sends unless the caller names the header (upstream-bookinfo.md §2.7):
+# What requests.get sends unless the caller names the header
+# (docs/upstream-behaviour.md#productpage-back-end-calls-timeouts-and-retry):
 # User-Agent python-requests/<version>, Accept-Encoding, Accept */*, Connection keep-alive.
 # Accept-Encoding is upstream's exact value (requests adds br or zstd when their
 # decoders happen to be installed; this client decodes gzip and deflate).

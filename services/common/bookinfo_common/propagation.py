@@ -1,7 +1,9 @@
-"""Which incoming headers travel with an outbound call (upstream-bookinfo.md §6).
+"""Which incoming headers travel with an outbound call.
 
-The lists are the contract: productpage copies ``PRODUCTPAGE_VERBATIM`` and re-emits
-B3 through OpenTelemetry; reviews and details copy ``FORWARDED`` unchanged.
+The lists are upstream's: productpage copies ``PRODUCTPAGE_VERBATIM`` and re-emits B3
+through OpenTelemetry (docs/upstream-behaviour.md#productpage-headers-sent-to-the-back-ends);
+reviews and details copy ``FORWARDED`` unchanged
+(docs/upstream-behaviour.md#reviews-and-details-forwarded-headers).
 """
 from __future__ import annotations
 

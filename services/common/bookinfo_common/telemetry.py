@@ -79,7 +79,8 @@ def instrument(app: Flask, service_name: str, environ: Mapping[str, str]) -> Non
 
 
 def b3_headers(incoming: Mapping[str, str], export: bool) -> dict[str, str]:
-    """The three B3 headers productpage sends to its back-ends (§6.1).
+    """The three B3 headers productpage sends to its back-ends
+    (docs/upstream-behaviour.md#productpage-headers-sent-to-the-back-ends).
 
     Without an exporter the incoming context is re-emitted as parsed (trace id padded
     to 32 hex digits, the same span id, sampled ``1``/``0``), which is what upstream

@@ -1,4 +1,8 @@
-"""``/details/<id>``: the book record for a product id (upstream-bookinfo.md §3.3, §3.4)."""
+"""``/details/<id>``: the book record for a product id.
+
+Upstream's answers: docs/upstream-behaviour.md#details-endpoints-and-ids and
+docs/upstream-behaviour.md#details-v2-the-book-service.
+"""
 from __future__ import annotations
 
 from flask import Blueprint, current_app, request

@@ -82,7 +82,7 @@ class GoogleBooks:
 
 
 def book_from_volume(product_id: int, volume: Mapping) -> dict:
-    """Map a Books API ``volumeInfo`` the way upstream does (upstream-bookinfo.md §3.4).
+    """Map a Books API ``volumeInfo`` the way upstream does (docs/compatibility.md#details).
 
     Fields upstream passes through unchecked (year, pages, publisher) are passed
     through, null when absent; the author and both ISBNs are required, as upstream

@@ -1,4 +1,5 @@
-"""details settings, read once from the environment (upstream-bookinfo.md §3.2)."""
+"""details settings, read once from the environment
+(docs/upstream-behaviour.md#details-environment)."""
 from __future__ import annotations
 
 from collections.abc import Mapping

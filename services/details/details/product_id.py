@@ -1,9 +1,9 @@
 """The product id as upstream details reads it: Ruby ``Integer()`` of the last path segment.
 
 Ruby's ``Integer()`` accepts more than decimal digits, and clients have come to rely on
-it (upstream-bookinfo.md §3.3): an optional sign, the prefixes ``0x``/``0b``/``0o``/``0d``,
-a bare leading ``0`` meaning octal, single underscores between digits, and surrounding
-whitespace. Values are exact at any size (Ruby bignums), within the limit below.
+it (docs/upstream-behaviour.md#details-endpoints-and-ids): an optional sign, the prefixes
+``0x``/``0b``/``0o``/``0d``, a bare leading ``0`` meaning octal, single underscores
+between digits, and surrounding whitespace. Values are exact at any size (Ruby bignums), within the limit below.
 """
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The JSON API: the product list and proxies to details, reviews and ratings (§2.4).
+"""The JSON API: the product list and proxies to details, reviews and ratings
+(docs/upstream-behaviour.md#productpage-json-api).
 
 Bodies are written with Python's default JSON separators (``", "`` and ``": "``), the
 spacing upstream's simplejson produces, keeping the back-end's key order. A failed

@@ -1,4 +1,5 @@
-"""Sign in and sign out: the session user that becomes the ``end-user`` header (§2.6).
+"""Sign in and sign out: the session user that becomes the ``end-user`` header
+(docs/upstream-behaviour.md#productpage-sign-in-and-session).
 
 There is no user database: any name is accepted and the password is ignored, as
 upstream. After either action the browser goes back where it came from — the

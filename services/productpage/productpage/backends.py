@@ -1,4 +1,5 @@
-"""Calls to details, reviews and ratings with upstream's timeouts and retry (§2.7).
+"""Calls to details, reviews and ratings with upstream's timeouts and retry
+(docs/upstream-behaviour.md#productpage-back-end-calls-timeouts-and-retry).
 
 Each call opens a new connection, as upstream does. Behind an Istio sidecar Envoy
 balances every request anyway, but under ambient's ztunnel (L4), kube-proxy or

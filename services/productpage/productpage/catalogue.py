@@ -1,4 +1,5 @@
-"""The one product Bookinfo sells, exactly as upstream hard-codes it (§2.4)."""
+"""The one product Bookinfo sells, exactly as upstream hard-codes it
+(docs/upstream-behaviour.md#productpage-json-api)."""
 from __future__ import annotations
 
 # descriptionHtml is our own constant and is rendered unescaped on the product page.

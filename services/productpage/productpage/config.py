@@ -1,4 +1,5 @@
-"""productpage's settings, read once from the environment (upstream-bookinfo.md §2.2)."""
+"""productpage's settings, read once from the environment
+(docs/upstream-behaviour.md#productpage-process-and-environment)."""
 from __future__ import annotations
 
 from collections.abc import Mapping

@@ -1,4 +1,5 @@
-"""Who is signed in: the ``user`` key of Flask's signed session cookie (§2.6)."""
+"""Who is signed in: the ``user`` key of Flask's signed session cookie
+(docs/upstream-behaviour.md#productpage-sign-in-and-session)."""
 from __future__ import annotations
 
 from flask import session

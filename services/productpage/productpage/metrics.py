@@ -1,4 +1,5 @@
-"""The application counter upstream productpage exposes on /metrics (§2.9)."""
+"""The application counter upstream productpage exposes on /metrics
+(docs/upstream-behaviour.md#productpage-metrics)."""
 from __future__ import annotations
 
 from prometheus_client import Counter

@@ -1,4 +1,5 @@
-"""The headers productpage sends with every back-end call (upstream-bookinfo.md §6.1).
+"""The headers productpage sends with every back-end call
+(docs/upstream-behaviour.md#productpage-headers-sent-to-the-back-ends).
 
 B3 is parsed and re-emitted as three headers, a fixed list is copied verbatim, and
 ``end-user`` comes from the session — an incoming ``end-user`` header is never

@@ -1,4 +1,8 @@
-"""The HTML pages: landing page, health check and the product page (§2.3, §2.5)."""
+"""The HTML pages: landing page, health check and the product page.
+
+Upstream's: docs/upstream-behaviour.md#productpage-routes and
+docs/upstream-behaviour.md#productpage-the-product-page.
+"""
 from __future__ import annotations
 
 from flask import Blueprint, Response, render_template, request

@@ -1,4 +1,5 @@
-"""Back-end answers turned into what the product page shows (§2.5 items 6-8).
+"""Back-end answers turned into what the product page shows
+(docs/upstream-behaviour.md#productpage-the-product-page).
 
 The template only formats these values; every decision about what a back-end answer
 means for the page is made here, so an odd answer (a list instead of an object, a

@@ -1,4 +1,5 @@
-"""``/ratings/<id>``: read (GET) and store (POST) a product's ratings (§5.3, §5.4).
+"""``/ratings/<id>``: read (GET) and store (POST) a product's ratings
+(docs/upstream-behaviour.md#ratings-routing-and-answers).
 
 Upstream matches the path ``/ratings/`` followed by anything, then takes the id from
 the *raw* URL (query string included) after its last ``/`` and parses it with

@@ -1,4 +1,5 @@
-"""ratings settings, read once from the environment (upstream-bookinfo.md §5.2).
+"""ratings settings, read once from the environment
+(docs/upstream-behaviour.md#ratings-environment).
 
 Upstream's variables keep their meaning. The ``RATINGS_*`` variables are ours: they
 tune the fault modes (upstream hard-codes 50 %, 7 s, 60 s and 15 min, our defaults)

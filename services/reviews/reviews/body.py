@@ -1,4 +1,5 @@
-"""The reviews response body, byte for byte as upstream concatenates it (§4.3).
+"""The reviews response body, byte for byte as upstream concatenates it
+(docs/upstream-behaviour.md#reviews-endpoints-and-body).
 
 Upstream builds the JSON by string concatenation, with its own spacing, and clients
 have compared the text. Only the values that come from outside (pod name, cluster

@@ -1,4 +1,5 @@
-"""reviews settings, read once from the environment (upstream-bookinfo.md §4.2)."""
+"""reviews settings, read once from the environment
+(docs/upstream-behaviour.md#reviews-environment-and-versions)."""
 from __future__ import annotations
 
 from collections.abc import Mapping

@@ -1,4 +1,5 @@
-"""The one call reviews v2/v3 make: ``GET <ratings>/ratings/<id>`` (upstream-bookinfo.md §4.4).
+"""The one call reviews v2/v3 make: ``GET <ratings>/ratings/<id>``
+(docs/upstream-behaviour.md#reviews-the-ratings-call).
 
 Any failure (no connection, timeout, a status other than 200, a body without usable
 ratings) leaves the affected reviewers without stars; it never fails the reviews

@@ -1,4 +1,5 @@
-"""details v1 over HTTP: exact bytes, prefix mounts, methods and routing errors (§3.3)."""
+"""details v1 over HTTP: exact bytes, prefix mounts, methods and routing errors
+(docs/upstream-behaviour.md#details-endpoints-and-ids, docs/compatibility.md#details)."""
 from __future__ import annotations
 
 import pytest

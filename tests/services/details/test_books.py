@@ -1,4 +1,5 @@
-"""details v2 against a local server that answers like the Google Books API (§3.4)."""
+"""details v2 against a local server that answers like the Google Books API
+(docs/upstream-behaviour.md#details-v2-the-book-service)."""
 from __future__ import annotations
 
 import json

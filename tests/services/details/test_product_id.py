@@ -1,4 +1,5 @@
-"""Ruby ``Integer()`` of the last path segment (upstream-bookinfo.md §3.3)."""
+"""Ruby ``Integer()`` of the last path segment
+(docs/upstream-behaviour.md#details-endpoints-and-ids)."""
 from __future__ import annotations
 
 import pytest

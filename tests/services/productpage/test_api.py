@@ -1,4 +1,5 @@
-"""The JSON API: exact shapes, status mirroring and fixed error bodies (§2.4)."""
+"""The JSON API: exact shapes, status mirroring and fixed error bodies
+(docs/upstream-behaviour.md#productpage-json-api)."""
 import pytest
 
 from productpage.app import create_app

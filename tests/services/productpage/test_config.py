@@ -1,4 +1,5 @@
-"""productpage's environment variables (§2.2), the signing key and the start-up failure."""
+"""productpage's environment variables, the signing key and the start-up failure
+(docs/upstream-behaviour.md#productpage-process-and-environment)."""
 import subprocess
 import sys
 

@@ -1,4 +1,5 @@
-"""The request_result counter on /metrics (§2.9)."""
+"""The request_result counter on /metrics
+(docs/upstream-behaviour.md#productpage-metrics)."""
 import re
 
 from productpage.app import create_app

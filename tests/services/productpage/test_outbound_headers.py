@@ -1,4 +1,5 @@
-"""What productpage sends to its back-ends (upstream-bookinfo.md §6.1), seen at the back-end."""
+"""What productpage sends to its back-ends, seen at the back-end
+(docs/upstream-behaviour.md#productpage-headers-sent-to-the-back-ends)."""
 import pytest
 
 from bookinfo_common.propagation import PRODUCTPAGE_VERBATIM

@@ -1,4 +1,6 @@
-"""The HTML pages and the strings the istio.io tests look for (§2.5, istio-tasks §2.3)."""
+"""The HTML pages and the strings the istio.io tests look for
+(docs/upstream-behaviour.md#productpage-the-product-page,
+docs/upstream-behaviour.md#what-the-istioio-task-scripts-check)."""
 import re
 
 import pytest

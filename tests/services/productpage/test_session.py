@@ -1,4 +1,5 @@
-"""Sign-in, sign-out and the session cookie shared with upstream pods (§2.6)."""
+"""Sign-in, sign-out and the session cookie shared with upstream pods
+(docs/upstream-behaviour.md#productpage-sign-in-and-session)."""
 import hashlib
 import json
 

@@ -1,5 +1,7 @@
 """Upstream's timeouts, measured against a slow back-end with productpage under gunicorn
-(§2.7, §7): details gives up after 3 s; reviews tries twice, so about 6 s."""
+(docs/upstream-behaviour.md#productpage-back-end-calls-timeouts-and-retry,
+docs/upstream-behaviour.md#what-the-page-shows-when-a-back-end-fails):
+details gives up after 3 s; reviews tries twice, so about 6 s."""
 import time
 
 import pytest

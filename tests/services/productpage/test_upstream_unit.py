@@ -1,4 +1,5 @@
-"""The two properties upstream's own unit tests pin (upstream-bookinfo.md §11).
+"""The two properties upstream's own unit tests pin
+(docs/upstream-behaviour.md#what-upstreams-unit-tests-check).
 
 Instead of requests-mock, the back-ends are a real local HTTP server that records the
 headers it receives.

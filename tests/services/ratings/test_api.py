@@ -1,4 +1,5 @@
-"""ratings v1 over HTTP: the id table of §5.3, POST, and every routing answer (§5.4)."""
+"""ratings v1 over HTTP: the ids of docs/compatibility.md#ratings, POST, and every routing
+answer (docs/upstream-behaviour.md#ratings-routing-and-answers)."""
 from __future__ import annotations
 
 import pytest

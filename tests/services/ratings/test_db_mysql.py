@@ -1,4 +1,5 @@
-"""MySQL-only behaviour of ratings v2 (upstream-bookinfo.md §5.4), against MariaDB."""
+"""MySQL-only behaviour of ratings v2, against MariaDB
+(docs/upstream-behaviour.md#ratings-routing-and-answers)."""
 from __future__ import annotations
 
 import pytest

@@ -1,5 +1,6 @@
 """ratings v2 under gunicorn against real databases: MariaDB (``DB_TYPE=mysql``) and a
-MongoDB-protocol server, each seeded as its image is (upstream-bookinfo.md §5.4, §5.5).
+MongoDB-protocol server, each seeded as its image is
+(docs/upstream-behaviour.md#ratings-databases).
 
 One database and one ratings process per back-end, shared by the tests in order: seeded
 reads, POST then GET, concurrent POSTs, a ratings restart, and a database outage.

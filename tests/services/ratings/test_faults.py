@@ -1,4 +1,5 @@
-"""The fault-mode images: rates over many requests, and phases that flip on time (§5.4).
+"""The fault-mode images: rates over many requests, and phases that flip on time
+(docs/upstream-behaviour.md#ratings-routing-and-answers).
 
 Rates are counted over 400 in-process requests with the default probability 0.5:
 the count is Binomial(400, 0.5) (mean 200, sd 10), and 150..250 is ±5 sd, so a

@@ -1,4 +1,5 @@
-"""ratings v2 through the database seam, with no database to reach (§5.4)."""
+"""ratings v2 through the database seam, with no database to reach
+(docs/upstream-behaviour.md#ratings-routing-and-answers)."""
 from __future__ import annotations
 
 import pytest

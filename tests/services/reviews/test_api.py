@@ -1,4 +1,5 @@
-"""reviews over HTTP: upstream's exact body bytes, ratings outcomes, routing (§4.3)."""
+"""reviews over HTTP: upstream's exact body bytes, ratings outcomes, routing
+(docs/upstream-behaviour.md#reviews-endpoints-and-body)."""
 from __future__ import annotations
 
 import pytest
@@ -17,7 +18,7 @@ UNAVAILABLE = ', "rating": {"error": "Ratings service is currently unavailable"}
 
 
 def body(pod: str, rating1: str = "", rating2: str = "", product: str = "0", cluster: str = "null") -> bytes:
-    """Upstream's body, spelled out literally as in upstream-bookinfo.md §4.3."""
+    """Upstream's body, spelled out literally (docs/upstream-behaviour.md#reviews-endpoints-and-body)."""
     return ('{"id": "' + product + '","podname": "' + pod + '","clustername": "' + cluster + '",'
             '"reviews": [{  "reviewer": "Reviewer1",  "text": "' + TEXT1 + '"' + rating1 + '},'
             '{  "reviewer": "Reviewer2",  "text": "' + TEXT2 + '"' + rating2 + '}]}').encode()

@@ -1,4 +1,5 @@
-"""reviews settings: versions are configurations (§4.2)."""
+"""reviews settings: versions are configurations
+(docs/upstream-behaviour.md#reviews-environment-and-versions)."""
 from __future__ import annotations
 
 import pytest

@@ -1,4 +1,5 @@
-"""The id as a JAX-RS ``int`` path parameter: Java ``Integer.valueOf`` (§4.3)."""
+"""The id as a JAX-RS ``int`` path parameter: Java ``Integer.valueOf``
+(docs/upstream-behaviour.md#reviews-endpoints-and-body, docs/compatibility.md#reviews)."""
 from __future__ import annotations
 
 import pytest

@@ -1,4 +1,6 @@
-"""The ratings timeout: 10 s when STAR_COLOR is black, else 2.5 s (§4.2, the fault-injection task).
+"""The ratings timeout: 10 s when STAR_COLOR is black, else 2.5 s
+(docs/upstream-behaviour.md#reviews-environment-and-versions,
+docs/upstream-behaviour.md#what-the-page-shows-when-a-back-end-fails).
 
 A local ratings stand-in that never answers; reviews must give up on its own and
 still answer 200 with the ratings error. Bounds are generous for a loaded machine.
