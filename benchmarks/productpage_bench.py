@@ -39,7 +39,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench import REPO, free_port, group_cpu_seconds, group_memory_kib, run_wrk
-from bookinfo.envoy.binary import EnvoyNotFound, find_envoy
+from bookinfo.envoy.binary import find_envoy
+from bookinfo.errors import EnvoyNotFound
 
 # Issue 2's figures for upstream's productpage image on these machines, and its aims.
 UPSTREAM = {"pages/s": 190.0, "p99 ms": 220.0, "RSS MiB": 420.0}

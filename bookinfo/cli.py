@@ -2,8 +2,9 @@
 ``delete``, ``get`` plus ``reset`` for the objects the local stack runs.
 
 Every failure the user can cause or fix (a port in use, Envoy missing, a workload that
-dies at start, a bad manifest) is one line on stderr and exit status 1. Anything else is
-a bug: one line naming the log file that holds the traceback, never the traceback itself.
+dies at start, a bad manifest) is a ``bookinfo.errors.BookinfoError``: one line on stderr
+and exit status 1. Anything else is a bug: one line naming the log file that holds the
+traceback, never the traceback itself.
 """
 from __future__ import annotations
 
@@ -17,31 +18,14 @@ import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
-from bookinfo_common.settings import ConfigError
-
+from bookinfo.errors import BookinfoError, InvalidObjects
 from bookinfo.runner import lifecycle as runner
 from bookinfo.runner.config import DEFAULT_MANIFESTS, RunnerConfig
 from bookinfo.runner.desired import admit
-from bookinfo.pods.environment import UnsupportedEnv
-from bookinfo.pods.images import UnknownImage
-from bookinfo.system.ports import PortInUse
 from bookinfo.system.processes import alive
 from bookinfo.runner.stack import StackDir, StackState
-from bookinfo.pods.pod import WorkloadError
 
 EXIT_OK, EXIT_ERROR, EXIT_NOT_RUNNING, EXIT_INTERRUPTED = 0, 1, 3, 130
-
-
-def _user_errors() -> tuple[type[BaseException], ...]:
-    """Exception types whose message is meant for the user, from every layer (imported
-    only when an error occurs: ``status`` and ``down`` never load the validators)."""
-    from bookinfo.envoy.binary import EnvoyNotFound
-    from bookinfo.envoy.process import EnvoyFailed
-    from bookinfo.objects import InvalidObjects
-    from bookinfo.objects.store import StoreError
-
-    return (runner.RunnerError, WorkloadError, PortInUse, ConfigError,
-            UnknownImage, UnsupportedEnv, InvalidObjects, EnvoyNotFound, EnvoyFailed, StoreError)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -77,7 +61,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         config = RunnerConfig.from_environ(os.environ, home=args.home,
                                            gateway_port=getattr(args, "port", None))
-    except ConfigError as exc:
+    except BookinfoError as exc:
         return _fail(str(exc))
     try:
         command = {"up": _up, "down": _down, "status": _status, "apply": _apply,
@@ -87,9 +71,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         cleaned = "; everything it started was stopped" if args.command == "up" else ""
         print(f"bookinfo: interrupted{cleaned}", file=sys.stderr)
         return EXIT_INTERRUPTED
-    except _user_errors() as exc:
-        from bookinfo.objects import InvalidObjects
-
+    except BookinfoError as exc:
         return _fail(str(exc), every_line=isinstance(exc, InvalidObjects))
     except Exception as exc:  # a bug: keep the traceback out of the terminal
         log = config.home / "bookinfo.log"

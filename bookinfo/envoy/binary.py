@@ -6,10 +6,8 @@ import shutil
 import sys
 import sysconfig
 from pathlib import Path
+from bookinfo.errors import EnvoyNotFound
 
-
-class EnvoyNotFound(RuntimeError):
-    """No ``envoy`` executable on PATH or next to this Python."""
 
 
 def find_envoy() -> str:

@@ -20,7 +20,7 @@ from bookinfo.system.processes import stat_fields
 from . import admin
 from .binary import find_envoy
 from .bootstrap import dynamic_bootstrap
-from .errors import EnvoyConfigRejected, EnvoyFailed
+from bookinfo.errors import EnvoyConfigRejected, EnvoyFailed
 from .validate import validate_resources
 from .xds import AppliedVersions, XdsFiles
 

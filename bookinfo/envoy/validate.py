@@ -11,7 +11,7 @@ from bookinfo.mesh.model import EnvoyResources
 
 from .binary import find_envoy
 from .bootstrap import static_bootstrap
-from .errors import EnvoyConfigInvalid
+from bookinfo.errors import EnvoyConfigInvalid
 
 __all__ = ["EnvoyConfigInvalid", "validate_bootstrap", "validate_resources"]
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import yaml
 
-from .errors import InvalidObjects, Problem
+from bookinfo.errors import InvalidObjects, Problem
 from .record import ObjectRecord
 
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")

@@ -27,6 +27,7 @@ from typing import Any
 
 from bookinfo.objects import DEFAULT_NAMESPACE, ObjectRecord, kinds_named, stored_form, validate
 from bookinfo.objects.kinds import Kind
+from bookinfo.errors import StoreError
 from bookinfo.objects.kubectl_output import (OutputLine, as_list, error, format_timestamp, note, out,
                                              table_lines, to_json, to_yaml)
 
@@ -41,9 +42,6 @@ OUTPUT_FORMATS = ("yaml", "json", "name", "wide")
 Key = tuple[str, str, str, str]
 Admission = Callable[[list[ObjectRecord], list[dict[str, Any]]], None]
 
-
-class StoreError(Exception):
-    """The store's file cannot be used (damaged, or written by an incompatible version)."""
 
 
 class Store:

@@ -19,7 +19,7 @@ from typing import Any
 from . import crd_schemas
 from .core import core_problems
 from .custom import crd_problems, prepared
-from .errors import InvalidObjects, Problem
+from bookinfo.errors import InvalidObjects, Problem
 from .kinds import KINDS, kind_for, split_api_version
 from .metadata import metadata_problems
 from .record import ObjectRecord

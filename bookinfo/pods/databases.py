@@ -33,7 +33,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from bookinfo.pods.pod import WorkloadError
+from bookinfo.errors import DatabaseServerMissing
 
 SEEDS = Path(__file__).resolve().parents[2] / "services"
 MYSQL_SEED = SEEDS / "mysql" / "ratings_data.sql"
@@ -44,9 +44,6 @@ SEED_DEADLINE_SECONDS = 60.0
 # A Unix socket path must fit in sun_path (108 bytes on Linux).
 MAX_SOCKET_PATH = 100
 
-
-class DatabaseServerMissing(WorkloadError):
-    """No server for a database image is installed; the message says what to install."""
 
 
 @dataclass(frozen=True)

@@ -23,12 +23,10 @@ import base64
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from bookinfo.errors import UnsupportedEnv
 
 LOOPBACK = "127.0.0.1"
 
-
-class UnsupportedEnv(ValueError):
-    """A Deployment env entry the local runner cannot resolve."""
 
 
 @dataclass(frozen=True)

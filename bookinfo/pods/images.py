@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from bookinfo.errors import UnknownImage
 
 
 @dataclass(frozen=True)
@@ -50,9 +51,6 @@ IMAGES: dict[str, Image] = {
     )
 }
 
-
-class UnknownImage(LookupError):
-    """A manifest names an image that is not one of Bookinfo's."""
 
 
 def image_for(reference: str) -> Image:

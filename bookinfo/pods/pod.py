@@ -30,7 +30,8 @@ from bookinfo_common.mesh_http import REUSE_CONNECTIONS_VARIABLE
 from bookinfo.pods import dns as pod_dns
 from bookinfo.pods import images
 from bookinfo.system import processes
-from bookinfo.pods.environment import ServiceView, UnsupportedEnv, container_env, rewrite_service_hosts, service_hosts, service_links
+from bookinfo.pods.environment import ServiceView, container_env, rewrite_service_hosts, service_hosts, service_links
+from bookinfo.errors import WorkloadError
 
 # Kubernetes' alphabet for generated name parts (no vowels, no look-alike characters).
 _NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
@@ -56,9 +57,6 @@ SERVER_SIZES: Mapping[str, tuple[int, int]] = {
 # request, so the services may keep their connections (bookinfo_common.mesh_http).
 LOCAL_SERVICE_ENVIRONMENT: Mapping[str, str] = {REUSE_CONNECTIONS_VARIABLE: "true"}
 
-
-class WorkloadError(Exception):
-    """A workload could not be started or did not become healthy; the str is for the user."""
 
 
 @dataclass(frozen=True)
@@ -151,7 +149,7 @@ def build_pods(starts: Sequence[tuple[Mapping, int]], services: Sequence[Service
         try:
             pods.extend(_build_pod(deployment, hash_, services, secrets, ports, data_dir,
                                    runner_environ) for _ in range(count))
-        except (images.UnknownImage, UnsupportedEnv, WorkloadError) as exc:
+        except WorkloadError as exc:
             unstartable.append(UnstartableDeployment(deployment["metadata"]["name"], str(exc)))
     return pods, unstartable
 
@@ -162,7 +160,7 @@ def pod_problem(deployment: Mapping, secrets: Mapping[str, Mapping]) -> str | No
     try:
         _build_pod(deployment, template_hash(deployment), (), secrets, itertools.count(1),
                    Path("/nonexistent"), {})
-    except (images.UnknownImage, UnsupportedEnv, WorkloadError) as exc:
+    except WorkloadError as exc:
         return str(exc)
     return None
 

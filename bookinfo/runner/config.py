@@ -11,6 +11,8 @@ from pathlib import Path
 
 from bookinfo_common.settings import ConfigError, env_float, env_port
 
+from bookinfo.errors import SettingsError
+
 REPO = Path(__file__).resolve().parents[2]
 
 # What `bookinfo up` runs when no -f is given: the main manifest and the ingress routes.
@@ -43,12 +45,13 @@ class RunnerConfig:
         """Command-line values win over ``BOOKINFO_HOME`` / ``BOOKINFO_PORT`` and defaults."""
         home_dir = home or environ.get("BOOKINFO_HOME") or os.path.join(
             environ.get("HOME") or os.path.expanduser("~"), ".bookinfo")
-        port = gateway_port if gateway_port is not None else env_port(environ, "BOOKINFO_PORT", 8080)
+        try:
+            port = gateway_port if gateway_port is not None else env_port(environ, "BOOKINFO_PORT", 8080)
+            start_timeout = env_float(environ, "BOOKINFO_START_TIMEOUT", cls.start_timeout)
+            stop_timeout = env_float(environ, "BOOKINFO_STOP_TIMEOUT", cls.stop_timeout)
+        except ConfigError as exc:
+            raise SettingsError(str(exc)) from None
         if not 1 <= port <= 65535:
-            raise ConfigError(f"--port must be between 1 and 65535, got {port}")
-        return cls(
-            home=Path(home_dir).expanduser().resolve(),
-            gateway_port=port,
-            start_timeout=env_float(environ, "BOOKINFO_START_TIMEOUT", cls.start_timeout),
-            stop_timeout=env_float(environ, "BOOKINFO_STOP_TIMEOUT", cls.stop_timeout),
-        )
+            raise SettingsError(f"--port must be between 1 and 65535, got {port}")
+        return cls(home=Path(home_dir).expanduser().resolve(), gateway_port=port,
+                   start_timeout=start_timeout, stop_timeout=stop_timeout)

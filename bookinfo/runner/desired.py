@@ -72,7 +72,7 @@ def admit(records: Sequence, stored: Sequence[Mapping]) -> None:
 
     Secrets come from the store and from ``records`` themselves (one file may carry both).
     """
-    from bookinfo.objects import InvalidObjects, Problem
+    from bookinfo.errors import InvalidObjects, Problem
 
     secrets = {name: obj for obj in stored for group, kind, _, name in [object_key(obj)]
                if (group, kind) == ("", "Secret")}

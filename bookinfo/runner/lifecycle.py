@@ -27,10 +27,8 @@ from bookinfo.mesh.translate import build
 from bookinfo.system.ports import check_free, free_ports
 from bookinfo.system.processes import alive, start_ticks, stop_groups
 from bookinfo.runner.stack import StackDir, StackState, plan
+from bookinfo.errors import RunnerError
 
-
-class RunnerError(Exception):
-    """A command cannot do what was asked; the str is the one line the user sees."""
 
 
 @dataclass(frozen=True)

@@ -4,10 +4,8 @@ from __future__ import annotations
 import contextlib
 import errno
 import socket
+from bookinfo.errors import PortInUse
 
-
-class PortInUse(Exception):
-    """The port the user asked for is taken by another program."""
 
 
 def check_free(port: int, host: str = "127.0.0.1") -> None:

@@ -6,8 +6,8 @@ import socket
 import pytest
 
 from bookinfo.runner.config import RunnerConfig
-from bookinfo.system.ports import PortInUse, check_free, free_ports
-from bookinfo_common.settings import ConfigError
+from bookinfo.system.ports import check_free, free_ports
+from bookinfo.errors import PortInUse, SettingsError
 
 
 def test_home_and_port_come_from_the_command_line_then_the_environment_then_defaults(tmp_path):
@@ -27,7 +27,7 @@ def test_home_and_port_come_from_the_command_line_then_the_environment_then_defa
     ({"BOOKINFO_START_TIMEOUT": "-1"}, None, "BOOKINFO_START_TIMEOUT must be a non-negative"),
 ])
 def test_bad_settings_name_their_source(environ, port, message):
-    with pytest.raises(ConfigError, match=message):
+    with pytest.raises(SettingsError, match=message):
         RunnerConfig.from_environ({"HOME": "/tmp", **environ}, gateway_port=port)
 
 

@@ -9,8 +9,8 @@ import pymysql
 import pytest
 
 from bookinfo.pods import databases
-from bookinfo.pods.databases import DatabaseServerMissing, database_process, mariadb_init_sql
-from bookinfo.pods.pod import WorkloadError
+from bookinfo.pods.databases import database_process, mariadb_init_sql
+from bookinfo.errors import DatabaseServerMissing, WorkloadError
 from tests.support.databases import ROOT_PASSWORD, DatabaseServer
 
 

@@ -6,7 +6,8 @@ from pathlib import Path
 import pytest
 
 from bookinfo.runner.desired import admit, load_desired, mesh_services, split, service_refs
-from bookinfo.objects import InvalidObjects, load_paths
+from bookinfo.objects import load_paths
+from bookinfo.errors import InvalidObjects
 from bookinfo.objects.store import Store
 
 REPO = Path(__file__).resolve().parents[2]

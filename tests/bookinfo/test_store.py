@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bookinfo.objects import InvalidObjects, load_paths
-from bookinfo.objects.store import LAST_APPLIED, Store, StoreError
+from bookinfo.objects import load_paths
+from bookinfo.errors import InvalidObjects, StoreError
+from bookinfo.objects.store import LAST_APPLIED, Store
 from tests.support.net import wait_until
 
 REPO = Path(__file__).resolve().parents[2]

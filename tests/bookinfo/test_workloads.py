@@ -11,8 +11,8 @@ import yaml
 from bookinfo.runner.desired import service_refs, split
 from bookinfo.system.ports import free_ports
 from bookinfo.system.processes import alive
-from bookinfo.pods.pod import (Launcher, WorkloadError, build_pods, is_healthy, pod_problem,
-                                start_pod, stop_pods, wait_healthy)
+from bookinfo.pods.pod import Launcher, build_pods, is_healthy, pod_problem, start_pod, stop_pods, wait_healthy
+from bookinfo.errors import WorkloadError
 from tests.support.runner import REPO
 
 MANIFEST = list(yaml.safe_load_all((REPO / "platform/kube/bookinfo.yaml").read_text()))

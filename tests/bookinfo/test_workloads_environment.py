@@ -5,8 +5,8 @@ import base64
 
 import pytest
 
-from bookinfo.pods.environment import (ServiceView, UnsupportedEnv, container_env, env_prefix,
-                                  rewrite_service_hosts, service_links)
+from bookinfo.pods.environment import ServiceView, container_env, env_prefix, rewrite_service_hosts, service_links
+from bookinfo.errors import UnsupportedEnv
 
 DETAILS = ServiceView("details", "default", {9080: 41001}, {9080: "http"})
 MONGODB = ServiceView("mongodb", "default", {27017: 41002}, {27017: "mongo"})

@@ -9,7 +9,8 @@ import threading
 import pytest
 import requests
 
-from bookinfo.envoy.process import EnvoyConfigRejected, EnvoyProcess
+from bookinfo.envoy.process import EnvoyProcess
+from bookinfo.errors import EnvoyConfigRejected
 from bookinfo.envoy.validate import EnvoyConfigInvalid, validate_bootstrap
 from bookinfo.mesh.model import EnvoyResources, MeshInputs, Service, ServicePort, Workload
 from bookinfo.mesh.translate import build

@@ -9,7 +9,8 @@ from importlib import resources
 
 import pytest
 
-from bookinfo.objects import InvalidObjects, ObjectRecord, crd_schemas, validate
+from bookinfo.objects import ObjectRecord, crd_schemas, validate
+from bookinfo.errors import InvalidObjects
 from bookinfo.objects.kinds import KINDS, kind_for
 
 ISTIO_KINDS = {

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from bookinfo.objects import InvalidObjects, load_paths
+from bookinfo.objects import load_paths
+from bookinfo.errors import InvalidObjects
 
 from .conftest import write
 

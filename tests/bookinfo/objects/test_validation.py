@@ -4,7 +4,8 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from bookinfo.objects import InvalidObjects, ObjectRecord, load_paths, validate, validate_object
+from bookinfo.objects import ObjectRecord, load_paths, validate, validate_object
+from bookinfo.errors import InvalidObjects
 
 from .conftest import MANIFEST_DIRS, REPO, write
 
