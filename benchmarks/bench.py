@@ -14,7 +14,6 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -22,6 +21,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+from bookinfo.system.ports import free_port
 from bookinfo.system.processes import process_stats
 
 REPO = Path(__file__).resolve().parents[1]
@@ -31,12 +31,6 @@ REPO = Path(__file__).resolve().parents[1]
 # productpage_bench.py measures; here they are printed for scale.
 TARGETS = {"workloads MiB": 250.0, "ready s": 2.0}
 PRODUCTPAGE_ALONE_AIMS = {"pages/s": 380.0, "p99 ms": 110.0}
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def bookinfo(home: Path, *args: str) -> subprocess.CompletedProcess:

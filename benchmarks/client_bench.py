@@ -21,8 +21,8 @@ from pathlib import Path
 
 import requests
 
-from bench import free_port
 from bookinfo.envoy.binary import find_envoy
+from bookinfo.system.ports import free_port
 from bookinfo.errors import EnvoyNotFound
 from bookinfo_common.mesh_http import MeshHttp
 from productpage_bench import DETAILS_BODY, start, stop, stub_config, wait_ready

@@ -28,7 +28,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench import REPO, bookinfo, free_port, run_wrk
+from bench import REPO, bookinfo, run_wrk
+from bookinfo.system.ports import free_port
 
 BASE = ("platform/kube/bookinfo.yaml", "networking/bookinfo-gateway.yaml",
         "networking/destination-rule-all.yaml")

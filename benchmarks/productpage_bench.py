@@ -38,8 +38,9 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench import REPO, free_port, group_cpu_seconds, group_memory_kib, run_wrk
+from bench import REPO, group_cpu_seconds, group_memory_kib, run_wrk
 from bookinfo.envoy.binary import find_envoy
+from bookinfo.system.ports import free_port
 from bookinfo.errors import EnvoyNotFound
 
 # Issue 2's figures for upstream's productpage image on these machines, and its aims.

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import time
 from pathlib import Path
 
 from bookinfo.mesh.model import EnvoyResources
-from bookinfo.system.processes import stat_fields
+from bookinfo.system.processes import spawn, start_ticks, stat_fields, stop_groups
 
 from . import admin
 from .binary import find_envoy
@@ -74,9 +73,7 @@ class EnvoyProcess:
         command = [find_envoy(), "-c", str(self.bootstrap_path), "--disable-hot-restart",
                    "--concurrency", str(self.concurrency), "--drain-time-s", str(DRAIN_TIME_S),
                    "--log-level", "info"]
-        with open(self.log_path, "ab") as log:
-            self._popen = subprocess.Popen(command, cwd=self.workdir, stdin=subprocess.DEVNULL,
-                                           stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        self._popen = spawn(command, os.environ, self.log_path, cwd=self.workdir)
         self._pid = self._popen.pid
 
     def update(self, resources: EnvoyResources, validate: bool = True) -> AppliedVersions:
@@ -121,18 +118,8 @@ class EnvoyProcess:
 
     def stop(self, timeout: float = STOP_TIMEOUT_S) -> None:
         """SIGTERM the process group, SIGKILL it if it lingers past ``timeout``."""
-        if not self.alive():
-            return
-        for sig in (signal.SIGTERM, signal.SIGKILL):
-            try:
-                os.killpg(self._pid, sig)
-            except ProcessLookupError:
-                return
-            deadline = time.monotonic() + timeout
-            while self.alive() and time.monotonic() < deadline:
-                time.sleep(POLL_INTERVAL_S)
-            if not self.alive():
-                return
+        if self.alive():
+            stop_groups([(self._pid, start_ticks(self._pid))], timeout)
 
     def _rejections(self) -> int | None:
         """How many listener and cluster updates Envoy has refused so far (None: no admin)."""

@@ -14,11 +14,8 @@ the user's content with what was last applied, never the server-side fields.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import ipaddress
 import json
-import os
-import tempfile
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
@@ -28,6 +25,7 @@ from typing import Any
 from bookinfo.objects import DEFAULT_NAMESPACE, ObjectRecord, kinds_named, stored_form, validate
 from bookinfo.objects.kinds import Kind
 from bookinfo.errors import StoreError
+from bookinfo.system.files import atomic_write, exclusive_lock
 from bookinfo.objects.kubectl_output import (OutputLine, as_list, error, format_timestamp, note, out,
                                              table_lines, to_json, to_yaml)
 
@@ -158,16 +156,9 @@ class Store:
                              "`bookinfo reset` starts afresh")
         return state
 
-    @contextlib.contextmanager
-    def _exclusive(self) -> Iterator[None]:
+    def _exclusive(self) -> contextlib.AbstractContextManager[None]:
         """Hold the store's lock: one writer at a time across processes."""
-        self.directory.mkdir(parents=True, exist_ok=True)
-        with open(self._lock_path, "a") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(lock, fcntl.LOCK_UN)
+        return exclusive_lock(self._lock_path)
 
     @contextlib.contextmanager
     def _locked_state(self) -> Iterator[dict[str, Any]]:
@@ -178,17 +169,8 @@ class Store:
             self._write(state)
 
     def _write(self, state: dict[str, Any]) -> None:
-        fd, temporary = tempfile.mkstemp(prefix=".objects.", suffix=".json", dir=self.directory)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as file:
-                json.dump(state, file, indent=1, sort_keys=True)
-                file.flush()
-                os.fsync(file.fileno())
-            os.replace(temporary, self.path)
-        except BaseException:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(temporary)
-            raise
+        self.directory.mkdir(parents=True, exist_ok=True)
+        atomic_write(self.path, json.dumps(state, indent=1, sort_keys=True))
 
     # --- one object --------------------------------------------------------------------------
 

@@ -26,7 +26,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 from collections.abc import Callable, Sequence
@@ -34,6 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bookinfo.errors import DatabaseServerMissing
+from bookinfo.system.ports import free_port
 
 SEEDS = Path(__file__).resolve().parents[2] / "services"
 MYSQL_SEED = SEEDS / "mysql" / "ratings_data.sql"
@@ -160,7 +160,7 @@ def _seed_mongo(path: str, server: MongoServer, datadir: Path) -> None:
     """Start the server where nobody else connects, import the seed, stop it."""
     from pymongo import MongoClient
 
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen([path, *server.arguments(datadir, port)], stdout=sys.stderr)
     try:
         client = MongoClient(f"mongodb://127.0.0.1:{port}/?directConnection=true",
@@ -177,12 +177,6 @@ def _seed_mongo(path: str, server: MongoServer, datadir: Path) -> None:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def main(argv: Sequence[str]) -> int:

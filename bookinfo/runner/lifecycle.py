@@ -11,7 +11,6 @@ the stack hold its lock, so two of them never interleave.
 from __future__ import annotations
 
 import dataclasses
-import http.client
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from pathlib import Path
 from bookinfo.pods import pod as workloads
 from bookinfo.runner.config import RunnerConfig
 from bookinfo.runner.desired import Desired, load_desired, mesh_services, service_refs
+from bookinfo.envoy import admin
 from bookinfo.envoy.binary import find_envoy
 from bookinfo.envoy.process import EnvoyProcess
 from bookinfo.mesh.model import MeshInputs, Workload
@@ -238,15 +238,4 @@ def status(config: RunnerConfig) -> StackStatus | None:
         running = alive(pod.pid, pod.started or None)
         pods.append(PodStatus(pod, running, running and workloads.is_healthy(pod)))
     envoy_running = bool(state.envoy_pid) and alive(state.envoy_pid, state.envoy_started or None)
-    return StackStatus(state, pods, envoy_running, envoy_running and _envoy_ready(state.admin_port))
-
-
-def _envoy_ready(admin_port: int) -> bool:
-    conn = http.client.HTTPConnection("127.0.0.1", admin_port, timeout=1)
-    try:
-        conn.request("GET", "/ready")
-        return conn.getresponse().status == 200
-    except OSError:
-        return False
-    finally:
-        conn.close()
+    return StackStatus(state, pods, envoy_running, envoy_running and admin.is_ready(state.admin_port))

@@ -10,15 +10,14 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import fcntl
 import json
-import os
 import shutil
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from bookinfo.system import processes
+from bookinfo.system.files import atomic_write, exclusive_lock
 from bookinfo.pods.pod import Pod, UnstartableDeployment, replicas, template_hash
 
 
@@ -69,13 +68,9 @@ class StackDir:
         self.envoy = root / "envoy"
         self.data = root / "data"
 
-    @contextlib.contextmanager
-    def locked(self) -> Iterator[None]:
+    def locked(self) -> contextlib.AbstractContextManager[None]:
         """Exclusive use of the stack: two commands never change it at the same time."""
-        self.root.mkdir(parents=True, exist_ok=True)
-        with open(self.root / "lock", "w") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            yield
+        return exclusive_lock(self.root / "lock")
 
     def load(self) -> StackState | None:
         """The recorded stack, or None when nothing was started here."""
@@ -88,11 +83,7 @@ class StackDir:
         """Write atomically (a reader never sees half a file), readable by the owner only:
         the pods' environments may hold Secret values."""
         self.root.mkdir(parents=True, exist_ok=True)
-        tmp = self.state_file.with_suffix(".json.tmp")
-        descriptor = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(descriptor, "w") as out:
-            json.dump(state.to_json(), out, indent=2)
-        os.replace(tmp, self.state_file)
+        atomic_write(self.state_file, json.dumps(state.to_json(), indent=2))
 
     def prepare(self) -> None:
         """A fresh directory for a new stack (old logs and Envoy files removed)."""

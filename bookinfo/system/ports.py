@@ -21,6 +21,11 @@ def check_free(port: int, host: str = "127.0.0.1") -> None:
             raise
 
 
+def free_port(host: str = "127.0.0.1") -> int:
+    """One port nothing listens on right now (a test or benchmark server's own port)."""
+    return free_ports(1, host)[0]
+
+
 def free_ports(count: int, host: str = "127.0.0.1") -> list[int]:
     """``count`` distinct ports nothing listens on, chosen by the kernel.
 

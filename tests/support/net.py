@@ -1,18 +1,14 @@
 """Free loopback ports and polling for readiness with a deadline (never a bare sleep)."""
 from __future__ import annotations
 
-import socket
 import time
 from collections.abc import Callable
 
 import requests
 
+from bookinfo.system.ports import free_port
 
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+__all__ = ["free_port", "wait_for_http", "wait_until"]
 
 
 def wait_until(condition: Callable[[], bool], timeout: float = 15.0, interval: float = 0.05,
