@@ -203,7 +203,8 @@ class RouteTable:
     """The rules one routing object contributes, and where they apply (a VirtualService
     in pilot's terms).
 
-    ``parents``: "mesh" and/or gateway keys, in the order the object names them.
+    ``parents``: "mesh" and/or gateway keys (a VirtualService's sorted, an HTTPRoute's
+    in parentRefs order: the order in which the gateways' served hosts are read).
     ``hostnames``: the host names it serves at those gateways. ``services``: the
     (registry host, port) pairs it routes in the mesh, port None for every port.
     ``merged``: Gateway API semantics, where the tables of one parent and host are
