@@ -1,6 +1,8 @@
 """Envoy v3 type URLs and the few small resource fragments every builder uses."""
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 LISTENER = "type.googleapis.com/envoy.config.listener.v3.Listener"
 CLUSTER = "type.googleapis.com/envoy.config.cluster.v3.Cluster"
 ROUTE_CONFIGURATION = "type.googleapis.com/envoy.config.route.v3.RouteConfiguration"
@@ -26,8 +28,7 @@ def fraction(percent: float) -> dict:
     return {"numerator": round(percent * 10000), "denominator": "MILLION"}
 
 
-def header_value_options(values: dict | list, append: bool) -> list[dict]:
+def header_value_options(pairs: Iterable[tuple[str, str]], append: bool) -> list[dict]:
     """``request_headers_to_add`` entries: set overwrites, add appends."""
     action = "APPEND_IF_EXISTS_OR_ADD" if append else "OVERWRITE_IF_EXISTS_OR_ADD"
-    pairs = values.items() if isinstance(values, dict) else ((v["name"], v["value"]) for v in values)
-    return [{"header": {"key": k, "value": str(v)}, "append_action": action} for k, v in pairs]
+    return [{"header": {"key": k, "value": v}, "append_action": action} for k, v in pairs]

@@ -1,35 +1,16 @@
-"""VirtualService ``http`` rules -> Envoy routes, for one caller's view.
+"""Istio VirtualService (``http`` rules) and Gateway -> the internal route model.
 
-Rules are first-match-wins, so their order is kept. A match block that does not apply to
-this caller (sourceLabels, gateways, port) is dropped here, at translation time, as
-Istio does per proxy; a rule left with no applicable match block is dropped.
+Rules keep their order (first match wins). Each match block keeps its caller
+conditions (sourceLabels, gateways, port) for envoy_routes to decide per caller.
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from .registry import ISTIO, Registry, namespace_of, objects_of_kind
+from .route_model import (ANY_PATH, MESH, PRESENT, DirectResponse, Destination, Fault, HeaderEdits,
+                          HeaderOperations, HeaderMatch, Match, Mirror, PathMatch, QueryMatch, RegexRewrite,
+                          Retries, Rewrite, RouteRule, RouteTable, StringMatch, WeightedDestination)
 
-from . import envoy_types as t
-from .clusters import ClusterBook
-from .registry import namespace_of
-from .route_parts import (Backend, HeaderEdits, fault_config, forward, header_matcher,
-                          istio_default_retry_policy, mirror_policy, string_match, timeout)
-
-MESH = "mesh"
-
-
-@dataclass(frozen=True)
-class Caller:
-    """Who sends the request through this listener.
-
-    ``gateways`` is {"mesh"} for a workload's outbound listener, or the ingress
-    gateway's bound Gateway names ("namespace/name"); ``ports`` are the ports the
-    listener stands for (the service port, or the Gateways' declared server ports).
-    """
-
-    labels: Mapping[str, str]
-    gateways: frozenset[str]
-    ports: frozenset[int]
+_STRING_MATCH_KINDS = ("exact", "prefix", "regex")
 
 
 def bound_gateways(vs: dict) -> frozenset[str]:
@@ -41,147 +22,135 @@ def _qualified(names: list[str], namespace: str) -> frozenset[str]:
     return frozenset(n if n == MESH or "/" in n else f"{namespace}/{n}" for n in names)
 
 
-def virtual_service_routes(vs: dict, caller: Caller, book: ClusterBook) -> list[dict]:
+def gateway_key(gateway: dict) -> str:
+    return f"{namespace_of(gateway)}/{gateway['metadata']['name']}"
+
+
+def served_hosts(config: list[dict]) -> dict[str, list[str]]:
+    """Each Istio Gateway's key -> the host names its servers accept ("ns/" dropped)."""
+    return {gateway_key(g): [h.split("/", 1)[-1] for server in g["spec"].get("servers") or []
+                             for h in server.get("hosts") or ["*"]]
+            for g in objects_of_kind(config, "Gateway", ISTIO)}
+
+
+def server_ports(config: list[dict]) -> frozenset[int]:
+    """The ports Istio Gateways declare, which a match ``port`` compares with."""
+    return frozenset(int(s["port"]["number"]) for g in objects_of_kind(config, "Gateway", ISTIO)
+                     for s in g["spec"].get("servers") or [])
+
+
+def virtual_service_table(vs: dict, order: int, registry: Registry) -> RouteTable:
     namespace = namespace_of(vs)
-    routes = []
+    hosts = vs["spec"].get("hosts") or []
+    return RouteTable(order=order, parents=tuple(sorted(bound_gateways(vs))),
+                      hostnames=tuple(hosts),
+                      services=tuple((registry.resolve(h, namespace), None) for h in hosts),
+                      rules=tuple(virtual_service_rules(vs, registry)))
+
+
+def virtual_service_rules(vs: dict, registry: Registry) -> list[RouteRule]:
+    namespace, bound = namespace_of(vs), bound_gateways(vs)
+    rules = []
     for index, rule in enumerate(vs["spec"].get("http") or []):
-        blocks = rule.get("match") or [{}]
-        for block in blocks:
-            if not _applies(block, caller, vs, namespace):
-                continue
-            route = {"name": f"{vs['metadata']['name']}.{rule.get('name', index)}", "match": _match(block)}
-            _act(route, rule, namespace, book)
-            routes.append(route)
-    return routes
+        matches = tuple(_match(block, namespace, bound) for block in rule.get("match") or [{}])
+        rules.append(RouteRule(name=f"{vs['metadata']['name']}.{rule.get('name', index)}", matches=matches,
+                               **_actions(rule, namespace, registry)))
+    return rules
 
 
-def _applies(block: dict, caller: Caller, vs: dict, namespace: str) -> bool:
-    source = block.get("sourceLabels") or {}
-    if any(caller.labels.get(k) != v for k, v in source.items()):
-        return False
-    gateways = _qualified(block["gateways"], namespace) if block.get("gateways") else bound_gateways(vs)
-    if not gateways & caller.gateways:
-        return False
-    return "port" not in block or int(block["port"]) in caller.ports
-
-
-def _match(block: dict) -> dict:
+def _match(block: dict, namespace: str, bound: frozenset[str]) -> Match:
     uri = block.get("uri") or {}
-    match: dict = {"prefix": "/"}
-    if "exact" in uri:
-        match = {"path": uri["exact"]}
-    elif "prefix" in uri:
-        match = {"prefix": uri["prefix"]}
-    elif "regex" in uri:
-        match = {"safe_regex": {"regex": uri["regex"]}}
-    if block.get("ignoreUriCase"):
-        match["case_sensitive"] = False
-    headers = [_header(name, spec) for name, spec in (block.get("headers") or {}).items()]
-    headers += [_header(name, spec, invert=True) for name, spec in (block.get("withoutHeaders") or {}).items()]
-    for pseudo, key in ((":method", "method"), (":authority", "authority"), (":scheme", "scheme")):
-        if key in block:
-            headers.append(_header(pseudo, block[key]))
-    if headers:
-        match["headers"] = headers
-    params = [_query(name, spec) for name, spec in (block.get("queryParams") or {}).items()]
-    if params:
-        match["query_parameters"] = params
-    return match
+    path = next((PathMatch(kind, uri[kind]) for kind in _STRING_MATCH_KINDS if kind in uri), ANY_PATH)
+    headers = [HeaderMatch(name, _string_match(spec)) for name, spec in (block.get("headers") or {}).items()]
+    headers += [HeaderMatch(name, _string_match(spec), invert=True)
+                for name, spec in (block.get("withoutHeaders") or {}).items()]
+    return Match(
+        path=path, ignore_case=bool(block.get("ignoreUriCase")), headers=tuple(headers),
+        method=_string_match(block["method"]) if "method" in block else None,
+        authority=_string_match(block["authority"]) if "authority" in block else None,
+        scheme=_string_match(block["scheme"]) if "scheme" in block else None,
+        query_params=tuple(QueryMatch(name, _query_match(spec))
+                           for name, spec in (block.get("queryParams") or {}).items()),
+        source_labels=tuple((block.get("sourceLabels") or {}).items()),
+        gateways=_qualified(block["gateways"], namespace) if block.get("gateways") else bound,
+        port=int(block["port"]) if "port" in block else None)
 
 
-def _header(name: str, spec: dict, invert: bool = False) -> dict:
-    for kind in ("exact", "prefix", "regex"):
-        if kind in spec:
-            return header_matcher(name.lower(), kind, spec[kind], invert)
-    return header_matcher(name.lower(), None, None, invert)
+def _string_match(spec: dict) -> StringMatch:
+    """Istio's StringMatch; one without exact/prefix/regex asks for presence only."""
+    return next((StringMatch(kind, spec[kind]) for kind in _STRING_MATCH_KINDS if kind in spec), PRESENT)
 
 
-def _query(name: str, spec: dict) -> dict:
-    for kind in ("exact", "prefix", "regex"):
-        if kind in spec:
-            if kind == "exact" and spec[kind] == "":
-                return {"name": name, "present_match": True}
-            return {"name": name, "string_match": string_match(kind, spec[kind])}
-    return {"name": name, "present_match": True}
+def _query_match(spec: dict) -> StringMatch:
+    """As a header match, except that ``exact: ""`` asks for presence too (Istio's rule)."""
+    match = _string_match(spec)
+    return PRESENT if match == StringMatch("exact", "") else match
 
 
-def _act(route: dict, rule: dict, namespace: str, book: ClusterBook) -> None:
-    _header_edits(rule.get("headers")).apply_to(route)
+def _actions(rule: dict, namespace: str, registry: Registry) -> dict:
+    """The RouteRule fields other than name and matches."""
+    actions: dict = {"headers": _header_edits(rule.get("headers")), "timeout": rule.get("timeout"),
+                     "retries": _retries(rule["retries"]) if "retries" in rule else Retries(),
+                     "mirrors": tuple(_mirrors(rule, namespace, registry)),
+                     "rewrite": _rewrite(rule.get("rewrite") or {})}
     if "directResponse" in rule:
         direct = rule["directResponse"]
-        route["direct_response"] = {"status": int(direct["status"])}
-        if "body" in direct:
-            route["direct_response"]["body"] = {"inline_string": direct["body"].get("string", "")}
+        body = direct["body"].get("string", "") if "body" in direct else None
+        actions["direct_response"] = DirectResponse(int(direct["status"]), body)
     else:
-        backends = []
-        for destination in rule.get("route") or []:
-            cluster = _cluster(destination["destination"], namespace, book)
-            weight = int(destination.get("weight", 100 if len(rule["route"]) == 1 else 0))
-            backends.append(Backend(cluster, weight, _header_edits(destination.get("headers"))))
-        if not forward(route, backends):
-            return
-        action = route["route"]
-        action["timeout"] = timeout(rule.get("timeout"))
-        retry = _retry_policy(rule["retries"]) if "retries" in rule else istio_default_retry_policy()
-        if retry:
-            action["retry_policy"] = retry
-        mirrors = _mirrors(rule, namespace, book)
-        if mirrors:
-            action["request_mirror_policies"] = mirrors
-        _rewrite(action, rule.get("rewrite") or {})
+        routes = rule.get("route") or []
+        actions["destinations"] = tuple(
+            WeightedDestination(_destination(entry["destination"], namespace, registry),
+                                int(entry.get("weight", 100 if len(routes) == 1 else 0)),
+                                _header_edits(entry.get("headers")))
+            for entry in routes)
     if "fault" in rule:
-        route["typed_per_filter_config"] = {t.FAULT_FILTER: _fault(rule["fault"])}
+        actions["fault"] = _fault(rule["fault"])
+    return actions
 
 
-def _cluster(destination: dict, namespace: str, book: ClusterBook) -> str:
-    host = book.registry.resolve(destination["host"], namespace)
+def _destination(destination: dict, namespace: str, registry: Registry) -> Destination:
     port = (destination.get("port") or {}).get("number")
-    return book.ref(host, int(port) if port is not None else None, destination.get("subset"))
+    return Destination(registry.resolve(destination["host"], namespace),
+                       int(port) if port is not None else None, destination.get("subset"))
 
 
 def _header_edits(spec: dict | None) -> HeaderEdits:
     spec = spec or {}
-    request, response = spec.get("request") or {}, spec.get("response") or {}
-    return HeaderEdits(
-        request_add=t.header_value_options(request.get("set") or {}, append=False)
-        + t.header_value_options(request.get("add") or {}, append=True),
-        request_remove=list(request.get("remove") or []),
-        response_add=t.header_value_options(response.get("set") or {}, append=False)
-        + t.header_value_options(response.get("add") or {}, append=True),
-        response_remove=list(response.get("remove") or []))
+    return HeaderEdits(*(_operations(spec.get(side) or {}) for side in ("request", "response")))
 
 
-def _retry_policy(retries: dict) -> dict | None:
+def _operations(spec: dict) -> HeaderOperations:
+    return HeaderOperations(set=tuple((k, str(v)) for k, v in (spec.get("set") or {}).items()),
+                            add=tuple((k, str(v)) for k, v in (spec.get("add") or {}).items()),
+                            remove=tuple(spec.get("remove") or []))
+
+
+def _retries(retries: dict) -> Retries | None:
     """Istio's mapping of ``retries``: attempts 0 turns retrying off; numeric entries of
     ``retryOn`` become retriable status codes; the rest keeps the default policy."""
     attempts = int(retries.get("attempts", 2))
     if attempts == 0:
         return None
-    policy = istio_default_retry_policy()
-    policy["num_retries"] = attempts
+    policy = Retries(attempts=attempts, per_try_timeout=retries.get("perTryTimeout") or None)
     if retries.get("retryOn"):
         names, codes = [], []
         for item in (s.strip() for s in retries["retryOn"].split(",")):
             (codes if item.isdigit() else names).append(int(item) if item.isdigit() else item)
         if codes and "retriable-status-codes" not in names:
             names.append("retriable-status-codes")
-        policy["retry_on"] = ",".join(names)
-        policy["retriable_status_codes"] = codes
-        if not codes:
-            del policy["retriable_status_codes"]
-    if retries.get("perTryTimeout"):
-        policy["per_try_timeout"] = timeout(retries["perTryTimeout"])
+        policy = Retries(attempts, tuple(names), tuple(codes), policy.per_try_timeout)
     return policy
 
 
-def _mirrors(rule: dict, namespace: str, book: ClusterBook) -> list[dict]:
+def _mirrors(rule: dict, namespace: str, registry: Registry) -> list[Mirror]:
     mirrors = []
     if "mirror" in rule:
         percent = _percent(rule.get("mirrorPercentage"), rule.get("mirrorPercent"))
-        mirrors.append(mirror_policy(_cluster(rule["mirror"], namespace, book), percent))
+        mirrors.append(Mirror(_destination(rule["mirror"], namespace, registry), percent))
     for entry in rule.get("mirrors") or []:
-        percent = _percent(entry.get("percentage"), None)
-        mirrors.append(mirror_policy(_cluster(entry["destination"], namespace, book), percent))
+        mirrors.append(Mirror(_destination(entry["destination"], namespace, registry),
+                              _percent(entry.get("percentage"), None)))
     return mirrors
 
 
@@ -192,20 +161,15 @@ def _percent(percentage: dict | None, legacy: int | None) -> float:
     return float(legacy) if legacy is not None else 100.0
 
 
-def _rewrite(action: dict, rewrite: dict) -> None:
-    if "uri" in rewrite:
-        action["prefix_rewrite"] = rewrite["uri"]
-    if "uriRegexRewrite" in rewrite:
-        regex = rewrite["uriRegexRewrite"]
-        action["regex_rewrite"] = {"pattern": {"regex": regex["match"]}, "substitution": regex["rewrite"]}
-    if "authority" in rewrite:
-        action["host_rewrite_literal"] = rewrite["authority"]
+def _rewrite(rewrite: dict) -> Rewrite:
+    regex = rewrite.get("uriRegexRewrite")
+    return Rewrite(prefix=rewrite.get("uri"), host=rewrite.get("authority"),
+                   path_regex=RegexRewrite(regex["match"], regex["rewrite"]) if regex else None)
 
 
-def _fault(fault: dict) -> dict:
+def _fault(fault: dict) -> Fault:
     delay, abort = fault.get("delay"), fault.get("abort")
-    return fault_config(
-        delay.get("fixedDelay") if delay else None,
-        _percent(delay.get("percentage"), delay.get("percent")) if delay else 0,
-        int(abort["httpStatus"]) if abort else None,
-        _percent(abort.get("percentage"), None) if abort else 0)
+    return Fault(delay=delay.get("fixedDelay") if delay else None,
+                 delay_percent=_percent(delay.get("percentage"), delay.get("percent")) if delay else 0.0,
+                 abort_status=int(abort["httpStatus"]) if abort else None,
+                 abort_percent=_percent(abort.get("percentage"), None) if abort else 0.0)

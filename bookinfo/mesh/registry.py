@@ -14,10 +14,14 @@ def namespace_of(obj: dict) -> str:
     return (obj.get("metadata") or {}).get("namespace") or DEFAULT_NAMESPACE
 
 
+def is_kind(obj: dict, kind: str, api_group: str) -> bool:
+    """Whether ``obj`` is a ``kind`` whose apiVersion is in ``api_group``."""
+    return obj.get("kind") == kind and str(obj.get("apiVersion", "")).startswith(api_group + "/")
+
+
 def objects_of_kind(config: list[dict], kind: str, api_group: str) -> list[dict]:
     """Objects of ``kind`` whose apiVersion is in ``api_group``, in apply order."""
-    return [o for o in config if o.get("kind") == kind
-            and str(o.get("apiVersion", "")).startswith(api_group + "/")]
+    return [o for o in config if is_kind(o, kind, api_group)]
 
 
 ISTIO = "networking.istio.io"

@@ -8,16 +8,19 @@
 - Routing for a host comes from the oldest object that routes it: a VirtualService
   bound to the mesh, or the HTTPRoutes attached to the Service (GAMMA). Without one, or
   when none of its rules applies to this caller, the caller gets Istio's default route.
+- Each VirtualService and HTTPRoute is converted once into the route model
+  (route_model.RouteTable), as pilot converts HTTPRoutes into VirtualServices; one
+  translation (envoy_routes) then writes every listener's routes from it.
 """
 from __future__ import annotations
 
+from . import gateway_api_routes, istio_routes
 from .clusters import ClusterBook
-from .gateway_api_routes import http_route_routes
-from .istio_routes import MESH, Caller, bound_gateways, virtual_service_routes
+from .envoy_routes import envoy_routes
 from .listeners import http_listener, route_configuration, tcp_listener
 from .model import GATEWAY_LABELS, EnvoyResources, MeshInputs
-from .registry import GATEWAY_API, ISTIO, Registry, namespace_of, objects_of_kind
-from .route_parts import Backend, forward, istio_default_retry_policy, timeout
+from .registry import GATEWAY_API, ISTIO, Registry, is_kind
+from .route_model import MESH, Caller, Destination, RouteRule, RouteTable, WeightedDestination
 
 GATEWAY_LISTENER = "gateway"
 
@@ -30,6 +33,7 @@ def outbound_name(workload: str, service: str, port: int) -> str:
 def build(inputs: MeshInputs) -> EnvoyResources:
     registry = Registry(inputs)
     book = ClusterBook(registry)
+    tables = route_tables(inputs.config, registry)
     labels = {w.name: dict(w.labels) for w in inputs.workloads}
     listeners, route_configs = [], []
     for (workload, service, service_port), port in sorted(inputs.outbound_ports.items()):
@@ -37,104 +41,81 @@ def build(inputs: MeshInputs) -> EnvoyResources:
         host = registry.resolve(service)
         if registry.is_http(host, service_port):
             caller = Caller(labels.get(workload, {}), frozenset({MESH}), frozenset({service_port}))
-            routes = _outbound_routes(inputs.config, registry, book, host, service_port, caller)
+            routes = _mesh_routes(tables, host, service_port, caller, book)
             route_configs.append(route_configuration(name, [(["*"], routes)]))
             listeners.append(http_listener(name, port))
         else:
             listeners.append(tcp_listener(name, port, book.ref(host, service_port)))
     if inputs.gateway_port is not None:
-        route_configs.append(route_configuration(GATEWAY_LISTENER, _gateway_hosts(inputs.config, book)))
+        route_configs.append(route_configuration(GATEWAY_LISTENER, _gateway_hosts(inputs.config, tables, book)))
         listeners.append(http_listener(GATEWAY_LISTENER, inputs.gateway_port, edge=True))
     return EnvoyResources(listeners=listeners, clusters=book.build(), route_configs=route_configs)
 
 
-def _outbound_routes(config, registry, book, host, port, caller) -> list[dict]:
-    for obj in config:
-        if _routes_host_in_mesh(obj, registry, host, port):
-            if obj["kind"] == "VirtualService":
-                routes = virtual_service_routes(obj, caller, book)
-            else:
-                routes = _sorted_routes(config, book, lambda r: _attached_to_service(r, registry, host, port))
-            if routes:
-                return routes
-            break
-    return [_default_route(book.ref(host, port))]
+def route_tables(config: list[dict], registry: Registry) -> list[RouteTable]:
+    """Every VirtualService and HTTPRoute in the one route model, each converted once,
+    in apply order."""
+    tables = []
+    for order, obj in enumerate(config):
+        if is_kind(obj, "VirtualService", ISTIO):
+            tables.append(istio_routes.virtual_service_table(obj, order, registry))
+        elif is_kind(obj, "HTTPRoute", GATEWAY_API):
+            tables.append(gateway_api_routes.http_route_table(obj, order, registry))
+    return tables
 
 
-def _routes_host_in_mesh(obj: dict, registry: Registry, host: str, port: int) -> bool:
-    if obj.get("kind") == "VirtualService" and str(obj.get("apiVersion", "")).startswith(ISTIO + "/"):
-        hosts = {registry.resolve(h, namespace_of(obj)) for h in obj["spec"].get("hosts") or []}
-        return host in hosts and MESH in bound_gateways(obj)
-    if obj.get("kind") == "HTTPRoute" and str(obj.get("apiVersion", "")).startswith(GATEWAY_API + "/"):
-        return _attached_to_service(obj, registry, host, port)
-    return False
+def _mesh_routes(tables: list[RouteTable], host: str, port: int, caller: Caller, book: ClusterBook) -> list[dict]:
+    """The oldest table that routes host:port in the mesh decides (with the other
+    HTTPRoutes of that Service if it is one); when none of its rules applies to this
+    caller, the caller keeps the default route."""
+    routing = [t for t in tables if t.routes_service(host, port)]
+    if routing:
+        rules = _merged(routing) if routing[0].merged else routing[0].rules
+        routes = envoy_routes(rules, caller, book)
+        if routes:
+            return routes
+    return envoy_routes([_default_rule(host, port)], caller, book)
 
 
-def _attached_to_service(route: dict, registry: Registry, host: str, port: int) -> bool:
-    """GAMMA: a parentRef of kind Service applies to every caller of that Service."""
-    for ref in route["spec"].get("parentRefs") or []:
-        if ref.get("kind") == "Service" and ref.get("group", "") in ("", "core"):
-            target = registry.resolve(ref["name"], ref.get("namespace", namespace_of(route)))
-            if target == host and int(ref.get("port", port)) == port:
-                return True
-    return False
+def _merged(tables: list[RouteTable]) -> list[RouteRule]:
+    """The rules of the Gateway API tables among ``tables``, in precedence order."""
+    return sorted((rule for t in tables if t.merged for rule in t.rules), key=lambda rule: rule.precedence)
 
 
-def _sorted_routes(config, book, attached) -> list[dict]:
-    keyed = []
-    for order, route in enumerate(objects_of_kind(config, "HTTPRoute", GATEWAY_API)):
-        if attached(route):
-            keyed += http_route_routes(route, order, book)
-    return [route for _, route in sorted(keyed, key=lambda pair: pair[0])]
+def _default_rule(host: str, port: int) -> RouteRule:
+    """Istio's route without a VirtualService: the whole Service, default retries, no timeout."""
+    return RouteRule(name="default", destinations=(WeightedDestination(Destination(host, port), 100),))
 
 
-def _default_route(cluster: str) -> dict:
-    route = {"name": "default", "match": {"prefix": "/"}}
-    forward(route, [Backend(cluster, 100)])
-    route["route"].update(timeout=timeout(None), retry_policy=istio_default_retry_policy())
-    return route
+def _gateway_hosts(config: list[dict], tables: list[RouteTable],
+                   book: ClusterBook) -> list[tuple[list[str], list[dict]]]:
+    """Virtual hosts of the ingress gateway, one per host name, each host being a table's
+    host narrowed by the hosts its Gateways serve ("*" serves every host).
 
-
-def _gateway_hosts(config: list[dict], book: ClusterBook) -> list[tuple[list[str], list[dict]]]:
-    """Virtual hosts of the ingress gateway, one per host name, each host being a route's
-    host narrowed by the hosts its Gateway serves ("*" serves every host)."""
-    istio_gateways = {f"{namespace_of(g)}/{g['metadata']['name']}": g
-                      for g in objects_of_kind(config, "Gateway", ISTIO)}
-    server_ports = frozenset(int(s["port"]["number"]) for g in istio_gateways.values()
-                             for s in g["spec"].get("servers") or [])
-    caller = Caller(GATEWAY_LABELS, frozenset(istio_gateways), server_ports)
+    On a cluster, Istio Gateways and Gateway API Gateways are separate deployments; here
+    one listener serves both: the VirtualServices' routes first, in apply order, then per
+    host the merged HTTPRoutes' routes."""
+    served = {**istio_routes.served_hosts(config), **gateway_api_routes.served_hosts(config)}
+    caller = Caller(GATEWAY_LABELS, frozenset(served), istio_routes.server_ports(config))
     by_host: dict[str, list[dict]] = {}
-    for vs in objects_of_kind(config, "VirtualService", ISTIO):
-        bound = bound_gateways(vs) & caller.gateways
-        if bound:
-            served = [h.split("/", 1)[-1] for key in sorted(bound)
-                      for server in istio_gateways[key]["spec"].get("servers") or []
-                      for h in server.get("hosts") or ["*"]]
-            routes = virtual_service_routes(vs, caller, book)
-            for host in _narrowed(vs["spec"].get("hosts") or [], served):
+    merged: dict[str, list[RouteTable]] = {}
+    for table in tables:
+        gateways = [key for key in table.parents if key in served]
+        if not gateways:
+            continue
+        hosts = _narrowed(table.hostnames, [h for key in gateways for h in served[key]])
+        if table.merged:
+            for host in hosts:
+                merged.setdefault(host, []).append(table)
+        else:
+            routes = envoy_routes(table.rules, caller, book)
+            for host in hosts:
                 by_host.setdefault(host, []).extend(routes)
-    api_gateways = {f"{namespace_of(g)}/{g['metadata']['name']}": g
-                    for g in objects_of_kind(config, "Gateway", GATEWAY_API)}
-    attached = [r for r in objects_of_kind(config, "HTTPRoute", GATEWAY_API)
-                if _attached_gateways(r, api_gateways)]
-    hosts_of = {id(r): _narrowed(r["spec"].get("hostnames") or ["*"],
-                                 [listener.get("hostname", "*") for key in _attached_gateways(r, api_gateways)
-                                  for listener in api_gateways[key]["spec"].get("listeners") or []])
-                for r in attached}
-    for hostname in dict.fromkeys(h for r in attached for h in hosts_of[id(r)]):
-        by_host.setdefault(hostname, []).extend(
-            _sorted_routes(config, book, lambda r, h=hostname: id(r) in hosts_of and h in hosts_of[id(r)]))
+    built = {rule: envoy_routes([rule], caller, book) for host_tables in merged.values()
+             for table in host_tables for rule in table.rules}  # each attached route built once
+    for host, host_tables in merged.items():
+        by_host.setdefault(host, []).extend(route for rule in _merged(host_tables) for route in built[rule])
     return [([host], routes) for host, routes in by_host.items()]
-
-
-def _attached_gateways(route: dict, gateways: dict) -> list[str]:
-    keys = []
-    for ref in route["spec"].get("parentRefs") or []:
-        if ref.get("kind", "Gateway") == "Gateway" and ref.get("group", GATEWAY_API) == GATEWAY_API:
-            key = f"{ref.get('namespace', namespace_of(route))}/{ref['name']}"
-            if key in gateways:
-                keys.append(key)
-    return keys
 
 
 def _narrowed(route_hosts: list[str], served_hosts: list[str]) -> list[str]:

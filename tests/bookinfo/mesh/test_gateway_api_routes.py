@@ -60,6 +60,34 @@ spec:
 """
 
 
+FILTERS = """
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: reviews}
+spec:
+  parentRefs: [{kind: Service, group: "", name: reviews, port: 9080}]
+  rules:
+  - matches:
+    - queryParams: [{name: v, value: "3"}]
+    filters:
+    - type: RequestHeaderModifier
+      requestHeaderModifier:
+        set: [{name: x-set, value: a}]
+        remove: [x-gone]
+    - type: ResponseHeaderModifier
+      responseHeaderModifier:
+        add: [{name: x-added, value: b}]
+    - type: URLRewrite
+      urlRewrite: {hostname: reviews.internal, path: {type: ReplacePrefixMatch, replacePrefixMatch: /v3}}
+    - type: RequestMirror
+      requestMirror:
+        backendRef: {name: ratings, port: 9080}
+        percent: 10
+    backendRefs: [{name: reviews, port: 9080}]
+    timeouts: {request: 2s, backendRequest: 1s}
+"""
+
+
 def version_services():
     """bookinfo-versions.yaml: one Service per version."""
     return [Service(f"reviews-{v}", "default", {}, {"app": "reviews", "version": v}, [ServicePort("http", 9080)])
@@ -122,32 +150,7 @@ spec:
 
 
 def test_filters_and_backend_request_timeout():
-    resources = build(inputs("""
-apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata: {name: reviews}
-spec:
-  parentRefs: [{kind: Service, group: "", name: reviews, port: 9080}]
-  rules:
-  - matches:
-    - queryParams: [{name: v, value: "3"}]
-    filters:
-    - type: RequestHeaderModifier
-      requestHeaderModifier:
-        set: [{name: x-set, value: a}]
-        remove: [x-gone]
-    - type: ResponseHeaderModifier
-      responseHeaderModifier:
-        add: [{name: x-added, value: b}]
-    - type: URLRewrite
-      urlRewrite: {hostname: reviews.internal, path: {type: ReplacePrefixMatch, replacePrefixMatch: /v3}}
-    - type: RequestMirror
-      requestMirror:
-        backendRef: {name: ratings, port: 9080}
-        percent: 10
-    backendRefs: [{name: reviews, port: 9080}]
-    timeouts: {request: 2s, backendRequest: 1s}
-"""))
+    resources = build(inputs(FILTERS))
     [route] = routes(resources, PRODUCTPAGE_TO_REVIEWS)
     assert route["match"] == {"prefix": "/", "query_parameters": [{"name": "v", "string_match": {"exact": "3"}}]}
     assert route["request_headers_to_add"] == [

@@ -1,7 +1,7 @@
 """Without any routing object: every caller reaches the whole Service, Istio-style."""
 from pathlib import Path
 
-from bookinfo.mesh.route_parts import ISTIO_DEFAULT_RETRY_ON
+from bookinfo.mesh.route_model import ISTIO_DEFAULT_RETRY_ON
 from bookinfo.mesh.translate import build, outbound_name
 
 from .builders import (GATEWAY_PORT, OUTBOUND, WORKLOAD_PORTS, cluster, endpoint_ports, inputs, listener,
