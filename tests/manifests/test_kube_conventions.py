@@ -11,7 +11,7 @@ import re
 
 import pytest
 
-from .manifests import KUBE, NETWORKING, all_objects, objects_in, of_kind, pod_templates, selects
+from .manifests import ISTIO_SYSTEM_FILES, KUBE, all_objects, objects_in, of_kind, pod_templates, selects
 
 DEPLOYMENTS = pod_templates()
 APP_SERVICES = ("details", "ratings", "reviews", "productpage")
@@ -28,13 +28,14 @@ def _containers(template):
 def test_no_namespace_is_hard_coded():
     """Kiali installs into `bookinfo`, tutorials into others: the namespace comes from kubectl.
 
-    The one exception is certmanager-gateway.yaml, whose objects belong next to the ingress
-    gateway and cert-manager in istio-system.
+    The exceptions are the files whose objects configure the ingress gateway or its
+    certificate, which live in istio-system whatever namespace Bookinfo is in.
     """
-    certmanager = NETWORKING / "certmanager-gateway.yaml"
-    named = [str(m) for m in all_objects() if "namespace" in m.obj["metadata"] and m.path != certmanager]
+    named = [str(m) for m in all_objects()
+             if "namespace" in m.obj["metadata"] and m.path not in ISTIO_SYSTEM_FILES]
     assert named == []
-    assert {m.obj["metadata"]["namespace"] for m in objects_in(certmanager)} == {"istio-system"}
+    for path in ISTIO_SYSTEM_FILES:
+        assert {m.obj["metadata"].get("namespace") for m in objects_in(path)} == {"istio-system"}, path
 
 
 @pytest.mark.parametrize("deployment, template", DEPLOYMENTS, ids=_ids(DEPLOYMENTS))

@@ -8,7 +8,7 @@ import pytest
 from bookinfo.objects import crd_schemas
 
 REPO = Path(__file__).resolve().parents[3]
-MANIFEST_DIRS = ("networking", "gateway-api", "platform/kube")
+MANIFEST_DIRS = ("networking", "gateway-api", "platform/kube", "policy")
 
 
 @pytest.fixture(scope="session")
