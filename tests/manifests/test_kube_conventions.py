@@ -187,3 +187,12 @@ def test_single_service_files_repeat_bookinfo_yaml_without_its_service_accounts(
             expected = {**expected, "spec": {**expected["spec"], "template": template}}
         assert manifest.obj == expected, str(manifest)
 
+
+
+def test_the_readme_describes_every_file_of_the_folder():
+    readme = (KUBE / "README.md").read_text()
+    described = set(re.findall(r"^\| (`[^|]+`) \|", readme, re.M))
+    names = {name.strip("`") for cell in described for name in cell.split(", ")}
+    assert names == {path.name for path in KUBE.iterdir() if path.name != "README.md"}
+    for link in re.findall(r"\]\(([^)]+)\)", readme):
+        assert (KUBE / link).resolve().is_file(), link
