@@ -48,16 +48,23 @@ for kind in "${istio_kinds[@]}" "${gateway_api_kinds[@]}"; do
     kubectl delete -n "$NAMESPACE" --all "$kind"
   fi
 done
-# The one file that names its namespace (istio-system, next to cert-manager).
+# The files that name their namespace (istio-system, next to the ingress gateway and
+# cert-manager), each when its kind is known to the cluster.
 if installed virtualservices.networking.istio.io; then
   kubectl delete --ignore-not-found -f "$repo/networking/certmanager-gateway.yaml"
+fi
+if installed envoyfilters.networking.istio.io; then
+  kubectl delete --ignore-not-found -f "$repo/policy/productpage_envoy_ratelimit.yaml"
+fi
+if installed certificates.cert-manager.io; then
+  kubectl delete --ignore-not-found -f "$here/bookinfo-certificate.yaml"
 fi
 
 # Deployments, Services, ServiceAccounts, the Secret and the Ingress, by name, file by file:
 # the files overlap (bookinfo-details.yaml repeats objects of bookinfo.yaml), hence
 # --ignore-not-found.
 for manifest in "$here"/*.yaml; do
-  [[ $(basename "$manifest") == kustomization.yaml ]] && continue
+  case $(basename "$manifest") in kustomization.yaml | bookinfo-certificate.yaml) continue ;; esac
   kubectl delete -n "$NAMESPACE" --ignore-not-found -f "$manifest"
 done
 

@@ -1,8 +1,9 @@
 """The project's manifest files, parsed once per test session, and the facts tests derive.
 
-Kubernetes objects live in platform/kube/, Istio objects in networking/, Gateway API
-objects in gateway-api/; docker-compose.yml sits at the top level. Each file is parsed
-once (cached), however many tests ask.
+Kubernetes objects live in platform/kube/ (with cert-manager's Certificate), Istio objects
+in networking/ and policy/ (the rate-limit EnvoyFilters), Gateway API objects in
+gateway-api/; docker-compose.yml and the istioctl profile sit at the top level. Each file
+is parsed once (cached), however many tests ask.
 """
 from __future__ import annotations
 
@@ -21,9 +22,16 @@ REPO = Path(__file__).resolve().parents[2]
 KUBE = REPO / "platform" / "kube"
 NETWORKING = REPO / "networking"
 GATEWAY_API = REPO / "gateway-api"
+POLICY = REPO / "policy"
+CERTIFICATE = KUBE / "bookinfo-certificate.yaml"
+ISTIO_OPERATOR_PROFILE = REPO / "demo-profile-no-gateways.yaml"
 COMPOSE_FILE = REPO / "docker-compose.yml"
 COMPOSE_ENVOY = REPO / "platform" / "compose" / "envoy.yaml"
 KUSTOMIZATION = KUBE / "kustomization.yaml"
+# The files whose objects belong next to the ingress gateway (and cert-manager) in
+# istio-system, whatever namespace Bookinfo is in: the only ones that name a namespace.
+ISTIO_SYSTEM_FILES = (NETWORKING / "certmanager-gateway.yaml", CERTIFICATE,
+                      POLICY / "productpage_envoy_ratelimit.yaml")
 CLEANUP = KUBE / "cleanup.sh"
 
 
@@ -55,8 +63,9 @@ class Manifest:
 
 
 def manifest_files() -> list[Path]:
-    """Every file that `kubectl apply -f` takes: all YAML of the three folders but kustomize's."""
-    files = [*KUBE.glob("*.yaml"), *NETWORKING.glob("*.yaml"), *GATEWAY_API.glob("*.yaml")]
+    """Every file that `kubectl apply -f` takes: all YAML of the four folders but kustomize's."""
+    files = [*KUBE.glob("*.yaml"), *NETWORKING.glob("*.yaml"), *GATEWAY_API.glob("*.yaml"),
+             *POLICY.glob("*.yaml")]
     return sorted(path for path in files if path != KUSTOMIZATION)
 
 

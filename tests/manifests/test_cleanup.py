@@ -12,7 +12,7 @@ from pathlib import Path
 
 from bookinfo.objects.kinds import resource_name, split_api_version
 
-from .manifests import CLEANUP, KUBE, REPO, all_objects, manifest_files, objects_in
+from .manifests import CERTIFICATE, CLEANUP, ISTIO_SYSTEM_FILES, KUBE, all_objects, manifest_files, objects_in
 
 STAND_IN = """#!/bin/bash
 printf '%s\\n' "$(printf '%q ' "$@")" >> "$KUBECTL_LOG"
@@ -76,12 +76,21 @@ def test_cleanup_deletes_every_kind_every_manifest_file_creates(tmp_path):
 
 
 def test_cleanup_stays_in_the_namespace_it_was_given(tmp_path):
+    """Only the files whose objects name istio-system are deleted without ``-n``."""
     _, calls = _run_cleanup(tmp_path)
-    certmanager = (REPO / "networking" / "certmanager-gateway.yaml").resolve()
+    istio_system = {path.resolve() for path in ISTIO_SYSTEM_FILES}
+    deleted_there = set()
     for call in calls:
-        if call[0] == "delete" and not ("-f" in call and Path(call[call.index("-f") + 1]).resolve() == certmanager):
+        if call[0] != "delete":
+            continue
+        if "-f" in call and Path(call[call.index("-f") + 1]).resolve() in istio_system:
+            assert "-n" not in call, call
+            deleted_there.add(Path(call[call.index("-f") + 1]).resolve())
+        else:
             assert call[call.index("-n") + 1] == "bookinfo", call
-    assert {m.obj["metadata"].get("namespace") for m in objects_in(certmanager)} == {"istio-system"}
+    assert deleted_there == istio_system
+    for path in ISTIO_SYSTEM_FILES:
+        assert {m.obj["metadata"].get("namespace") for m in objects_in(path)} == {"istio-system"}
 
 
 def test_without_mesh_crds_only_the_kubernetes_objects_are_deleted(tmp_path):
@@ -89,7 +98,8 @@ def test_without_mesh_crds_only_the_kubernetes_objects_are_deleted(tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
     kinds, files = _deleted(calls)
     assert kinds == set()
-    assert files == {p.resolve() for p in manifest_files() if p.parent == KUBE}
+    # The Certificate needs cert-manager's CRD, which such a cluster lacks too.
+    assert files == {p.resolve() for p in manifest_files() if p.parent == KUBE and p != CERTIFICATE}
 
 
 def test_an_unknown_namespace_is_an_error_and_nothing_is_deleted(tmp_path):

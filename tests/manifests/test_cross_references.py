@@ -10,7 +10,7 @@ import pytest
 
 from bookinfo.pods.images import image_for
 
-from .manifests import GATEWAY_API, KUBE, NETWORKING, of_kind, pod_templates, selects
+from .manifests import CERTIFICATE, GATEWAY_API, KUBE, NETWORKING, objects_in, of_kind, pod_templates, selects
 
 KUBE_SERVICES = of_kind("Service", KUBE)
 SERVICE_PORTS: dict[str, set[int]] = {}
@@ -125,3 +125,15 @@ def test_the_container_port_is_the_port_its_image_serves(deployment, template):
     [container] = template["spec"]["containers"]
     expected = {"mongodb": 27017, "mysqldb": 3306}.get(image_for(container["image"]).service, 9080)
     assert [p["containerPort"] for p in container["ports"]] == [expected]
+
+
+def test_the_certificate_is_issued_where_the_cert_manager_gateway_answers_its_challenges():
+    """cert-manager's HTTP-01 challenges for the Certificate's names arrive through the
+    Gateway of certmanager-gateway.yaml; both sit with the ingress gateway in istio-system."""
+    [certificate] = objects_in(CERTIFICATE)
+    [gateway] = [m for m in objects_in(NETWORKING / "certmanager-gateway.yaml") if m.kind == "Gateway"]
+    assert certificate.obj["metadata"]["namespace"] == gateway.obj["metadata"]["namespace"] == "istio-system"
+    assert certificate.spec["commonName"] in certificate.spec["dnsNames"]
+    [server] = gateway.spec["servers"]
+    assert server["port"]["protocol"] == "HTTP" and server["hosts"] == ["*"]
+    assert certificate.spec["issuerRef"]["kind"] == "ClusterIssuer"  # usable from istio-system

@@ -12,7 +12,7 @@ import re
 
 import pytest
 
-from .manifests import KUBE, NETWORKING, all_objects, objects_in, of_kind, pod_templates, selects
+from .manifests import ISTIO_SYSTEM_FILES, KUBE, all_objects, objects_in, of_kind, pod_templates, selects
 
 DEPLOYMENTS = pod_templates()
 APP_SERVICES = ("details", "ratings", "reviews", "productpage")
@@ -29,13 +29,14 @@ def _containers(template):
 def test_no_namespace_is_hard_coded():
     """Kiali installs into `bookinfo`, tutorials into others: the namespace comes from kubectl.
 
-    The one exception is certmanager-gateway.yaml, whose objects belong next to the ingress
-    gateway and cert-manager in istio-system.
+    The exceptions are the files whose objects configure the ingress gateway or its
+    certificate, which live in istio-system whatever namespace Bookinfo is in.
     """
-    certmanager = NETWORKING / "certmanager-gateway.yaml"
-    named = [str(m) for m in all_objects() if "namespace" in m.obj["metadata"] and m.path != certmanager]
+    named = [str(m) for m in all_objects()
+             if "namespace" in m.obj["metadata"] and m.path not in ISTIO_SYSTEM_FILES]
     assert named == []
-    assert {m.obj["metadata"]["namespace"] for m in objects_in(certmanager)} == {"istio-system"}
+    for path in ISTIO_SYSTEM_FILES:
+        assert {m.obj["metadata"].get("namespace") for m in objects_in(path)} == {"istio-system"}, path
 
 
 @pytest.mark.parametrize("deployment, template", DEPLOYMENTS, ids=_ids(DEPLOYMENTS))
@@ -187,3 +188,12 @@ def test_single_service_files_repeat_bookinfo_yaml_without_its_service_accounts(
             expected = {**expected, "spec": {**expected["spec"], "template": template}}
         assert manifest.obj == expected, str(manifest)
 
+
+
+def test_the_readme_describes_every_file_of_the_folder():
+    readme = (KUBE / "README.md").read_text()
+    described = set(re.findall(r"^\| (`[^|]+`) \|", readme, re.M))
+    names = {name.strip("`") for cell in described for name in cell.split(", ")}
+    assert names == {path.name for path in KUBE.iterdir() if path.name != "README.md"}
+    for link in re.findall(r"\]\(([^)]+)\)", readme):
+        assert (KUBE / link).resolve().is_file(), link

@@ -49,6 +49,7 @@ EXPECTED: dict[str, list[tuple[str, str]]] = {
                                                                 "productpage-v1", "ratings-v1", "details-v1")],
     "platform/kube/bookinfo-ingress.yaml": [("Ingress", "gateway")],
     "platform/kube/productpage-nodeport.yaml": [(SVC, "productpage")],
+    "platform/kube/bookinfo-certificate.yaml": [("Certificate", "istio-ingressgateway-certs")],
     "networking/bookinfo-gateway.yaml": [(GW, "bookinfo-gateway"), (VS, "bookinfo")],
     "networking/certmanager-gateway.yaml": [(GW, "cert-manager-gateway"), (VS, "cert-manager")],
     "networking/destination-rule-all.yaml": [(DR, n) for n in ALL_SERVICES],
@@ -81,6 +82,8 @@ EXPECTED: dict[str, list[tuple[str, str]]] = {
     "gateway-api/route-reviews-test-v2.yaml": [(ROUTE, "reviews")],
     "gateway-api/route-reviews-v2.yaml": [(ROUTE, "reviews")],
     "gateway-api/route-reviews-v2-timeout.yaml": [(ROUTE, "reviews")],
+    "policy/productpage_envoy_ratelimit.yaml": [("EnvoyFilter", "filter-ratelimit"),
+                                                ("EnvoyFilter", "filter-ratelimit-svc")],
 }
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[3]
-MANIFEST_DIRS = ("networking", "gateway-api", "platform/kube")
+MANIFEST_DIRS = ("networking", "gateway-api", "platform/kube", "policy")
 
 
 def write(directory: Path, name: str, text: str) -> str:
