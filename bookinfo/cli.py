@@ -21,7 +21,7 @@ from pathlib import Path
 from bookinfo.errors import BookinfoError, InvalidObjects
 from bookinfo.runner import lifecycle as runner
 from bookinfo.runner.config import DEFAULT_MANIFESTS, RunnerConfig
-from bookinfo.runner.desired import admit
+from bookinfo.runner.admission import admit
 from bookinfo.system.processes import alive
 from bookinfo.runner.stack import StackDir, StackState
 

@@ -5,7 +5,7 @@ conditions (sourceLabels, gateways, port) for envoy_routes to decide per caller.
 """
 from __future__ import annotations
 
-from .registry import ISTIO, Registry, namespace_of, objects_of_kind
+from .registry import ISTIO_NETWORKING, Registry, namespace_of, objects_of_kind
 from .route_model import (ANY_PATH, MESH, PRESENT, DirectResponse, Destination, Fault, HeaderEdits,
                           HeaderOperations, HeaderMatch, Match, Mirror, PathMatch, QueryMatch, RegexRewrite,
                           Retries, Rewrite, RouteRule, RouteTable, StringMatch, WeightedDestination)
@@ -30,12 +30,12 @@ def served_hosts(config: list[dict]) -> dict[str, list[str]]:
     """Each Istio Gateway's key -> the host names its servers accept ("ns/" dropped)."""
     return {gateway_key(g): [h.split("/", 1)[-1] for server in g["spec"].get("servers") or []
                              for h in server.get("hosts") or ["*"]]
-            for g in objects_of_kind(config, "Gateway", ISTIO)}
+            for g in objects_of_kind(config, "Gateway", ISTIO_NETWORKING)}
 
 
 def server_ports(config: list[dict]) -> frozenset[int]:
     """The ports Istio Gateways declare, which a match ``port`` compares with."""
-    return frozenset(int(s["port"]["number"]) for g in objects_of_kind(config, "Gateway", ISTIO)
+    return frozenset(int(s["port"]["number"]) for g in objects_of_kind(config, "Gateway", ISTIO_NETWORKING)
                      for s in g["spec"].get("servers") or [])
 
 

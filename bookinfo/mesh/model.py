@@ -7,9 +7,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-DOMAIN_SUFFIX = "svc.cluster.local"
-HTTP_PORT_NAME_PREFIXES = frozenset({"http", "http2", "grpc"})
-HTTP_APP_PROTOCOLS = frozenset({"http", "http2", "grpc", "grpc-web", "h2c", "kubernetes.io/h2c"})
+from bookinfo.objects.services import Service
+
 GATEWAY_LABELS: Mapping[str, str] = {"istio": "ingressgateway"}
 """The labels of the local ingress gateway, as Istio's default ingress gateway pod has."""
 
@@ -21,50 +20,6 @@ class Workload:
     name: str
     labels: Mapping[str, str]
     port: int
-
-
-@dataclass(frozen=True)
-class ServicePort:
-    """One port of a Kubernetes Service. ``protocol`` is the Service's (TCP/UDP);
-    whether the mesh treats it as HTTP follows Istio's rule on the port name or
-    ``app_protocol`` (see :meth:`is_http`)."""
-
-    name: str
-    port: int
-    target_port: int | str | None = None
-    protocol: str = "TCP"
-    app_protocol: str | None = None
-
-    def is_http(self) -> bool:
-        """Istio's explicit protocol selection: ``appProtocol`` first, else the port name's
-        prefix (``http``, ``http-web``, ``http2``, ``grpc``...). Anything else, including
-        an unnamed port, is carried as plain TCP (mongodb's ``mongo``, mysql's ``tcp``):
-        bytes pass unchanged, without HTTP routing. Istio would sniff an unnamed port;
-        a TCP proxy is the choice that never breaks a non-HTTP protocol."""
-        if self.app_protocol:
-            return self.app_protocol.lower() in HTTP_APP_PROTOCOLS
-        return (self.name or "").lower().split("-", 1)[0] in HTTP_PORT_NAME_PREFIXES
-
-
-@dataclass(frozen=True)
-class Service:
-    """A Kubernetes Service; its endpoints are the workloads its selector matches."""
-
-    name: str
-    namespace: str
-    labels: Mapping[str, str]
-    selector: Mapping[str, str]
-    ports: list[ServicePort]
-
-    @property
-    def fqdn(self) -> str:
-        return f"{self.name}.{self.namespace}.{DOMAIN_SUFFIX}"
-
-    def port(self, number: int | None) -> ServicePort | None:
-        """The port with this number, or the only port when ``number`` is None."""
-        if number is None:
-            return self.ports[0] if len(self.ports) == 1 else None
-        return next((p for p in self.ports if p.port == number), None)
 
 
 @dataclass(frozen=True)

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .model import DOMAIN_SUFFIX, MeshInputs, Service, Workload, labels_match
+from bookinfo.objects.kinds import GATEWAY_API, ISTIO_NETWORKING
+from bookinfo.objects.record import DEFAULT_NAMESPACE
+from bookinfo.objects.services import DOMAIN_SUFFIX, Service
 
-DEFAULT_NAMESPACE = "default"
-
+from .model import MeshInputs, Workload, labels_match
 
 def namespace_of(obj: dict) -> str:
     return (obj.get("metadata") or {}).get("namespace") or DEFAULT_NAMESPACE
@@ -22,10 +23,6 @@ def is_kind(obj: dict, kind: str, api_group: str) -> bool:
 def objects_of_kind(config: list[dict], kind: str, api_group: str) -> list[dict]:
     """Objects of ``kind`` whose apiVersion is in ``api_group``, in apply order."""
     return [o for o in config if is_kind(o, kind, api_group)]
-
-
-ISTIO = "networking.istio.io"
-GATEWAY_API = "gateway.networking.k8s.io"
 
 
 @dataclass(frozen=True)
@@ -65,11 +62,11 @@ class Registry:
         for service in inputs.services:
             self.services.setdefault(service.fqdn, service)
         self.external: dict[str, ExternalHost] = {}
-        for entry in objects_of_kind(inputs.config, "ServiceEntry", ISTIO):
+        for entry in objects_of_kind(inputs.config, "ServiceEntry", ISTIO_NETWORKING):
             for host in _external_hosts(entry):
                 self.external.setdefault(host.host, host)
         self.destination_rules: dict[str, dict] = {}
-        for rule in objects_of_kind(inputs.config, "DestinationRule", ISTIO):
+        for rule in objects_of_kind(inputs.config, "DestinationRule", ISTIO_NETWORKING):
             host = self.resolve(rule["spec"]["host"], namespace_of(rule))
             self.destination_rules.setdefault(host, rule)  # the oldest rule wins, as in Istio
 

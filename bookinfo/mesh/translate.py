@@ -19,7 +19,7 @@ from .clusters import ClusterBook
 from .envoy_routes import envoy_routes
 from .listeners import http_listener, route_configuration, tcp_listener
 from .model import GATEWAY_LABELS, EnvoyResources, MeshInputs
-from .registry import GATEWAY_API, ISTIO, Registry, is_kind
+from .registry import GATEWAY_API, ISTIO_NETWORKING, Registry, is_kind
 from .route_model import MESH, Caller, Destination, RouteRule, RouteTable, WeightedDestination
 
 GATEWAY_LISTENER = "gateway"
@@ -57,7 +57,7 @@ def route_tables(config: list[dict], registry: Registry) -> list[RouteTable]:
     in apply order."""
     tables = []
     for order, obj in enumerate(config):
-        if is_kind(obj, "VirtualService", ISTIO):
+        if is_kind(obj, "VirtualService", ISTIO_NETWORKING):
             tables.append(istio_routes.virtual_service_table(obj, order, registry))
         elif is_kind(obj, "HTTPRoute", GATEWAY_API):
             tables.append(gateway_api_routes.http_route_table(obj, order, registry))

@@ -7,7 +7,7 @@
 from .kinds import KINDS, Kind, kinds_named
 from .loader import load_paths
 from .record import DEFAULT_NAMESPACE, ObjectRecord
-from .validation import stored_form, validate, validate_object
+from .validation import validate, validate_object
 
 __all__ = ["DEFAULT_NAMESPACE", "KINDS", "Kind", "ObjectRecord", "kinds_named", "load_paths",
-           "stored_form", "validate", "validate_object"]
+           "validate", "validate_object"]

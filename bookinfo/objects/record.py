@@ -79,3 +79,8 @@ class ObjectRecord:
         if self.kind and self.name:
             return self.kubectl_name
         return f"object #{self.index + 1}" + (f" ({self.kind})" if self.kind else "")
+
+
+def object_key(obj: dict[str, Any]) -> tuple[str, str, str, str]:
+    """A stored object's identity, as :attr:`ObjectRecord.key` gives it for a record."""
+    return ObjectRecord(obj, "", 0).key

@@ -22,7 +22,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from bookinfo.objects import DEFAULT_NAMESPACE, ObjectRecord, kinds_named, stored_form, validate
+from bookinfo.objects import DEFAULT_NAMESPACE, ObjectRecord, kinds_named, validate
 from bookinfo.objects.kinds import Kind
 from bookinfo.errors import StoreError
 from bookinfo.system.files import atomic_write, exclusive_lock
@@ -60,14 +60,14 @@ class Store:
         objects the API server would accept but the local stack cannot run. Returns
         kubectl's lines: ``<kind>.<group>/<name> created|configured|unchanged``.
         """
-        validate(records)
+        stored_forms = validate(records)
         now = datetime.now(timezone.utc)
         lines: list[str] = []
         with self._locked_state() as state:
             if admit is not None:
                 admit(records, [entry["object"] for entry in state["objects"]])
-            for record in records:
-                lines.append(out(f"{record.kubectl_name} {self._apply_one(state, record, now)}"))
+            for record, stored in zip(records, stored_forms):
+                lines.append(out(f"{record.kubectl_name} {self._apply_one(state, record, stored, now)}"))
         return lines
 
     def delete(self, records: list[ObjectRecord]) -> list[str]:
@@ -98,15 +98,15 @@ class Store:
         ``up`` leaves them as the user left them. ``again`` applies them even so (files
         named on ``up``'s command line). True when the records were applied.
         """
-        validate(records)
+        stored_forms = validate(records)
         now = datetime.now(timezone.utc)
         with self._locked_state() as state:
             if state.get("seeded") and not again:
                 return False
             if admit is not None:
                 admit(records, [entry["object"] for entry in state["objects"]])
-            for record in records:
-                self._apply_one(state, record, now)
+            for record, stored in zip(records, stored_forms):
+                self._apply_one(state, record, stored, now)
             state["seeded"] = True
         return True
 
@@ -116,6 +116,10 @@ class Store:
             self._write(_empty_state())
 
     # --- reads -------------------------------------------------------------------------------
+
+    def seeded(self) -> bool:
+        """Whether the base manifests were applied since the store was made or reset."""
+        return bool(self._read().get("seeded"))
 
     def objects(self) -> list[dict[str, Any]]:
         """Every stored object, in the order it was first applied."""
@@ -174,13 +178,13 @@ class Store:
 
     # --- one object --------------------------------------------------------------------------
 
-    def _apply_one(self, state: dict[str, Any], record: ObjectRecord, now: datetime) -> str:
+    def _apply_one(self, state: dict[str, Any], record: ObjectRecord, stored: dict[str, Any],
+                   now: datetime) -> str:
         applied = _applied_content(record)
         entry = _find(state, record.key)
         if entry is not None and entry["applied"] == applied:
             return "unchanged"
         state["resourceVersion"] += 1
-        stored = stored_form(record.obj)
         metadata = stored.setdefault("metadata", {})
         metadata["namespace"] = record.namespace
         metadata.setdefault("annotations", {})[LAST_APPLIED] = _last_applied_text(applied)

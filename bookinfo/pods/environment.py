@@ -22,34 +22,16 @@ from __future__ import annotations
 import base64
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+
 from bookinfo.errors import UnsupportedEnv
+from bookinfo.objects.services import Service
 
 LOOPBACK = "127.0.0.1"
 
 
 
-@dataclass(frozen=True)
-class ServiceView:
-    """One Service as a workload sees it: its ports mapped to the workload's listeners."""
-
-    name: str
-    namespace: str
-    listeners: Mapping[int, int]  # service port -> this workload's outbound listener port
-    port_names: Mapping[int, str]  # service port -> its name ("" when unnamed)
-
-    @property
-    def first_port(self) -> int:
-        return next(iter(self.listeners))
-
-    def hosts(self) -> tuple[str, ...]:
-        return service_hosts(self.name, self.namespace)
-
-
-def service_hosts(name: str, namespace: str) -> tuple[str, ...]:
-    """Every spelling of a Service's DNS name a pod could use."""
-    return (name, f"{name}.{namespace}", f"{name}.{namespace}.svc",
-            f"{name}.{namespace}.svc.cluster.local")
+# A pod's outbound listeners: (Service name, Service port) -> the pod's listener port on Envoy.
+Listeners = Mapping[tuple[str, int], int]
 
 
 def env_prefix(service_name: str) -> str:
@@ -57,22 +39,24 @@ def env_prefix(service_name: str) -> str:
     return service_name.upper().replace("-", "_").replace(".", "_")
 
 
-def service_links(views: Sequence[ServiceView]) -> dict[str, str]:
+def service_links(services: Sequence[Service], listeners: Listeners) -> dict[str, str]:
     """Kubernetes' service-link variables plus Bookinfo's ``<SVC>_HOSTNAME``."""
     env: dict[str, str] = {}
-    for view in views:
-        if not view.listeners:
+    for service in services:
+        ports = [(port, listeners[service.name, port.port]) for port in service.ports
+                 if (service.name, port.port) in listeners]
+        if not ports:
             continue
-        prefix = env_prefix(view.name)
-        first = view.listeners[view.first_port]
+        prefix = env_prefix(service.name)
+        first = ports[0][1]
         env[f"{prefix}_HOSTNAME"] = LOOPBACK
         env[f"{prefix}_SERVICE_HOST"] = LOOPBACK
         env[f"{prefix}_SERVICE_PORT"] = str(first)
         # Set as Kubernetes does, so a service that wrongly reads <SVC>_PORT fails here too.
         env[f"{prefix}_PORT"] = f"tcp://{LOOPBACK}:{first}"
-        for port, listener in view.listeners.items():
-            if view.port_names.get(port):
-                env[f"{prefix}_SERVICE_PORT_{env_prefix(view.port_names[port])}"] = str(listener)
+        for port, listener in ports:
+            if port.name:
+                env[f"{prefix}_SERVICE_PORT_{env_prefix(port.name)}"] = str(listener)
     return env
 
 
@@ -121,31 +105,30 @@ def _expand(value: str, earlier: Mapping[str, str]) -> str:
                   value)
 
 
-def rewrite_service_hosts(env: Mapping[str, str], views: Sequence[ServiceView]) -> dict[str, str]:
+def rewrite_service_hosts(env: Mapping[str, str], services: Sequence[Service],
+                          listeners: Listeners) -> dict[str, str]:
     """Point values that name a Service at this workload's outbound listener (module doc)."""
-    by_host = {host: view for view in views for host in view.hosts()}
-    out = {name: _rewrite_urls(value, by_host) for name, value in env.items()}
+    by_host = {host: service.name for service in services for host in service.hosts()}
+    out = {name: _rewrite_urls(value, by_host, listeners) for name, value in env.items()}
     for name, value in env.items():
-        view = by_host.get(value)
-        if view is None:
+        service = by_host.get(value)
+        if service is None:
             continue
         out[name] = LOOPBACK
         suffix = next((s for s in ("_HOSTNAME", "_HOST") if name.endswith(s)), None)
         if suffix:
             port_var = name[: -len(suffix)] + "_PORT"
             port = env.get(port_var, "")
-            if port.isdigit() and int(port) in view.listeners:
-                out[port_var] = str(view.listeners[int(port)])
+            if port.isdigit() and (service, int(port)) in listeners:
+                out[port_var] = str(listeners[service, int(port)])
     return out
 
 
-def _rewrite_urls(value: str, by_host: Mapping[str, ServiceView]) -> str:
+def _rewrite_urls(value: str, by_host: Mapping[str, str], listeners: Listeners) -> str:
     def replace(match: re.Match) -> str:
-        view = by_host.get(match.group(1))
-        port = int(match.group(2))
-        if view is None or port not in view.listeners:
-            return match.group(0)
-        return f"{LOOPBACK}:{view.listeners[port]}"
+        service = by_host.get(match.group(1))
+        listener = listeners.get((service, int(match.group(2)))) if service else None
+        return match.group(0) if listener is None else f"{LOOPBACK}:{listener}"
 
     # host:port right after "//" (a URL authority, possibly after user@) or after "@"/",".
     return re.sub(r"(?<=[/@,])([a-z0-9][a-z0-9.-]*):(\d{1,5})\b", replace, value)

@@ -1,11 +1,13 @@
-"""A fork server for the Python workloads: import once, fork every pod.
+"""A fork server for the Python workloads: import once, fork every pod. The runner starts
+it as ``python -m bookinfo.pods.launcher``.
 
 ``python -m gunicorn ... <service>.wsgi:app`` per pod would have six interpreters each
-import Flask, OpenTelemetry, requests and gunicorn: ~0.4 s of CPU and ~40 MiB each, on a
-two-core machine. Instead ``bookinfo up`` starts this launcher first (it imports while
+import Flask, OpenTelemetry, requests and gunicorn, on a two-core machine (the cost is in
+docs/performance.md). Instead ``bookinfo up`` starts this launcher first (it imports while
 the runner validates the manifests), then sends it the pods as JSON lines; for each, it
 forks a child that becomes a session leader, takes the pod's environment and log file,
-and runs gunicorn with exactly the command-line arguments the pod's ``argv`` names.
+puts the pod's Service-name resolver in place (``bookinfo.pods.dns``), and runs gunicorn
+with exactly the command-line arguments the pod's ``argv`` names.
 The children share the imported code's memory pages and are ready in a fraction of the
 time. The launcher exits when its input ends; the pods live on (they are detached).
 

@@ -16,14 +16,16 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from bookinfo.pods import pod as workloads
+from bookinfo.pods import build
+from bookinfo.pods import lifecycle as kubelet
+from bookinfo.pods.pod import Pod, UnstartableDeployment
 from bookinfo.runner.config import RunnerConfig
-from bookinfo.runner.desired import Desired, load_desired, mesh_services, service_refs
+from bookinfo.runner.desired import Desired, load_desired
 from bookinfo.envoy import admin
 from bookinfo.envoy.binary import find_envoy
 from bookinfo.envoy.process import EnvoyProcess
 from bookinfo.mesh.model import MeshInputs, Workload
-from bookinfo.mesh.translate import build
+from bookinfo.mesh.translate import build as build_resources
 from bookinfo.system.ports import check_free, free_ports
 from bookinfo.system.processes import alive, start_ticks, stop_groups
 from bookinfo.runner.stack import StackDir, StackState, plan
@@ -33,7 +35,7 @@ from bookinfo.errors import RunnerError
 
 @dataclass(frozen=True)
 class PodStatus:
-    pod: workloads.Pod
+    pod: Pod
     running: bool
     healthy: bool
 
@@ -72,20 +74,19 @@ def _up(config: RunnerConfig, stack_dir: StackDir, manifests: Sequence[Path],
     find_envoy()
     stack_dir.prepare()
     # The launcher imports the services' code while the manifests are validated.
-    launcher = workloads.Launcher(stack_dir.logs / "launcher.log")
+    launcher = kubelet.Launcher(stack_dir.logs / "launcher.log")
     state = None
     try:
         desired = load_desired(manifests, config.home, reapply)
-        refs = service_refs(desired)
         to_start = plan(desired.deployments, []).start
-        ports = iter(free_ports(1 + workloads.ports_needed(to_start, refs)))
+        ports = iter(free_ports(1 + build.ports_needed(to_start, desired.services)))
         state = StackState(gateway_port=config.gateway_port, admin_port=next(ports),
                            manifests=[str(path) for path in manifests])
-        pods, state.unstartable = workloads.build_pods(to_start, refs, desired.secrets, ports,
+        pods, state.unstartable = build.build_pods(to_start, desired.services, desired.secrets, ports,
                                                        stack_dir.data, environ)
         for pod in pods:
-            workloads.write_service_names(pod, refs)
-            state.pods.append(workloads.start_pod(pod, stack_dir.logs, launcher))
+            build.write_service_names(pod, desired.services)
+            state.pods.append(kubelet.start_pod(pod, stack_dir.logs, launcher))
             stack_dir.save(state)
         launcher.close()
         envoy = EnvoyProcess(stack_dir.envoy)
@@ -93,7 +94,7 @@ def _up(config: RunnerConfig, stack_dir: StackDir, manifests: Sequence[Path],
         state.envoy_pid, state.envoy_started = envoy.pid, start_ticks(envoy.pid) or 0
         stack_dir.save(state)
         deadline = time.monotonic() + config.start_timeout
-        workloads.wait_healthy(state.pods, deadline)
+        kubelet.wait_healthy(state.pods, deadline)
         envoy.wait_ready(max(0.5, deadline - time.monotonic()))
     except BaseException:
         launcher.close()
@@ -119,51 +120,49 @@ def reconcile(config: RunnerConfig, environ: Mapping[str, str]) -> StackState | 
         if state is None or not state.any_alive():
             return None
         desired = load_desired([Path(m) for m in state.manifests], config.home)
-        refs = service_refs(desired)
         change = plan(desired.deployments, state.pods)
         envoy = EnvoyProcess.attach(stack_dir.envoy, state.envoy_pid, state.admin_port)
-        ports = iter(free_ports(sum(len(workloads.missing_listeners(p, refs)) for p in change.keep)
-                                + workloads.ports_needed(change.start, refs)))
+        ports = iter(free_ports(sum(len(build.missing_listeners(p, desired.services)) for p in change.keep)
+                                + build.ports_needed(change.start, desired.services)))
         # Services created since a pod started get a listener in its sidecar, and their
         # names resolve in the pod once Envoy has it, as through cluster DNS.
-        keep = [workloads.with_listeners(pod, refs, ports) for pod in change.keep]
+        keep = [build.with_listeners(pod, desired.services, ports) for pod in change.keep]
         state.pods = keep + change.stop
         new, state.unstartable = _start_more(config, stack_dir, state, desired, change.start,
                                              environ, envoy, ports)
         state.pods = keep + new
         envoy.wait_applied(config.start_timeout, envoy.update(_mesh_resources(state, desired)))
         for pod in keep:
-            workloads.write_service_names(pod, refs)
-        workloads.stop_pods(change.stop, config.stop_timeout)
+            build.write_service_names(pod, desired.services)
+        kubelet.stop_pods(change.stop, config.stop_timeout)
         stack_dir.save(state)
         return state
 
 
 def _start_more(config: RunnerConfig, stack_dir: StackDir, state: StackState, desired: Desired,
                 starts: list[tuple[dict, int]], environ: Mapping[str, str], envoy: EnvoyProcess,
-                ports: Iterator[int]) -> tuple[list[workloads.Pod], list[workloads.UnstartableDeployment]]:
+                ports: Iterator[int]) -> tuple[list[Pod], list[UnstartableDeployment]]:
     """Start new pods of a running stack and wait for them; on failure, stop just those.
 
     Also returns the Deployments whose pods could not be built (the others start anyway).
     """
     if not starts:
         return [], []
-    refs = service_refs(desired)
-    pods, unstartable = workloads.build_pods(starts, refs, desired.secrets, ports,
+    pods, unstartable = build.build_pods(starts, desired.services, desired.secrets, ports,
                                              stack_dir.data, environ)
     if not pods:
         return [], unstartable
-    launcher = workloads.Launcher(stack_dir.logs / "launcher.log")
-    started: list[workloads.Pod] = []
+    launcher = kubelet.Launcher(stack_dir.logs / "launcher.log")
+    started: list[Pod] = []
     try:
         for pod in pods:
-            workloads.write_service_names(pod, refs)
-            started.append(workloads.start_pod(pod, stack_dir.logs, launcher))
+            build.write_service_names(pod, desired.services)
+            started.append(kubelet.start_pod(pod, stack_dir.logs, launcher))
             stack_dir.save(dataclasses.replace(state, pods=state.pods + started))
         launcher.close()
-        ready: list[workloads.Pod] = []
+        ready: list[Pod] = []
 
-        def route_to_ready(newly_ready: workloads.Pod | None = None) -> None:
+        def route_to_ready(newly_ready: Pod | None = None) -> None:
             """Every started pod has its listeners; only the healthy ones are endpoints."""
             if newly_ready is not None:
                 ready.append(newly_ready)
@@ -173,40 +172,34 @@ def _start_more(config: RunnerConfig, stack_dir: StackDir, state: StackState, de
                                envoy.update(_mesh_resources(serving, desired, warming)))
 
         route_to_ready()
-        workloads.wait_healthy(started, time.monotonic() + config.start_timeout, route_to_ready)
+        kubelet.wait_healthy(started, time.monotonic() + config.start_timeout, route_to_ready)
     except BaseException:
         launcher.close()
-        workloads.stop_pods(started, config.stop_timeout)
+        kubelet.stop_pods(started, config.stop_timeout)
         envoy.update(_mesh_resources(state, desired))
         stack_dir.save(state)
         raise
     return started, unstartable
 
 
-def _mesh_resources(state: StackState, desired: Desired, warming: Sequence[workloads.Pod] = ()):
+def _mesh_resources(state: StackState, desired: Desired, warming: Sequence[Pod] = ()):
     """The Envoy resources for the stack's pods and the desired routing objects.
 
     ``warming`` pods get their outbound listeners but are no endpoints yet (not ready).
     """
-    services = mesh_services(desired)
-    known = {service.name for service in services}
+    known = {service.name for service in desired.services}
     inputs = MeshInputs(
         workloads=[Workload(pod.name, pod.labels, pod.port) for pod in state.pods],
-        services=services,
+        services=desired.services,
         config=desired.config,
         gateway_port=state.gateway_port,
         # A pod keeps the listeners it was started with; those of deleted Services go.
-        outbound_ports={(pod.name, name, port): listener
-                        for pod in [*state.pods, *warming] for key, listener in pod.outbound.items()
-                        for name, port in [_service_port(key)] if name in known},
+        outbound_ports={(pod.name, service, port): listener
+                        for pod in [*state.pods, *warming]
+                        for (service, port), listener in pod.outbound.items() if service in known},
         admin_port=state.admin_port,
     )
-    return build(inputs)
-
-
-def _service_port(key: str) -> tuple[str, int]:
-    name, _, port = key.rpartition(":")
-    return name, int(port)
+    return build_resources(inputs)
 
 
 def down(config: RunnerConfig) -> StackState | None:
@@ -225,7 +218,7 @@ def _stop(state: StackState, timeout: float) -> None:
     """Envoy first (no new requests reach the pods), then every pod together."""
     if state.envoy_pid:
         stop_groups([(state.envoy_pid, state.envoy_started or None)], timeout)
-    workloads.stop_pods(state.pods, timeout)
+    kubelet.stop_pods(state.pods, timeout)
 
 
 def status(config: RunnerConfig) -> StackStatus | None:
@@ -236,6 +229,6 @@ def status(config: RunnerConfig) -> StackStatus | None:
     pods = []
     for pod in state.pods:
         running = alive(pod.pid, pod.started or None)
-        pods.append(PodStatus(pod, running, running and workloads.is_healthy(pod)))
+        pods.append(PodStatus(pod, running, running and kubelet.is_healthy(pod)))
     envoy_running = bool(state.envoy_pid) and alive(state.envoy_pid, state.envoy_started or None)
     return StackStatus(state, pods, envoy_running, envoy_running and admin.is_ready(state.admin_port))

@@ -18,7 +18,7 @@ def pod(dep: dict, suffix: str, pid: int = 0) -> Pod:
     name = dep["metadata"]["name"]
     return Pod(name=f"{name}-{template_hash(dep)}-{suffix}", deployment=name,
                template_hash=template_hash(dep), service="details", image="img", version="v1",
-               labels={"app": "details"}, port=40000, outbound={"details:9080": 40001},
+               labels={"app": "details"}, port=40000, outbound={("details", 9080): 40001},
                env={"HOSTNAME": "x"}, argv=["true"], log="/tmp/x.log", pid=pid, started=7)
 
 

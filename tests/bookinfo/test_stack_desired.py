@@ -5,7 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from bookinfo.runner.desired import admit, load_desired, mesh_services, split, service_refs
+from bookinfo.objects.services import Service
+from bookinfo.runner.admission import admit
+from bookinfo.runner.desired import load_desired, split
 from bookinfo.objects import load_paths
 from bookinfo.errors import InvalidObjects
 from bookinfo.objects.store import Store
@@ -51,16 +53,15 @@ def test_reset_seeds_again_and_reapply_restores_the_named_files(tmp_path):
 def test_split_sorts_by_role_and_keeps_apply_order_of_mesh_config():
     desired = split([SERVICE, ACCOUNT, DEPLOYMENT, VS, SECRET, ROUTE])
     assert desired.deployments == [DEPLOYMENT]
-    assert desired.services == [SERVICE]
+    assert desired.services == [Service.from_object(SERVICE)]
     assert desired.config == [VS, ROUTE]
     assert desired.secrets == {"creds": SECRET}
 
 
-def test_services_become_refs_and_mesh_services():
-    desired = split([SERVICE])
-    [ref] = service_refs(desired)
-    assert (ref.name, ref.namespace, ref.ports) == ("details", "default", ((9080, "http"),))
-    [service] = mesh_services(desired)
+def test_services_are_read_into_their_one_typed_form():
+    [service] = split([SERVICE]).services
+    assert (service.name, service.namespace, [(p.port, p.name) for p in service.ports]) == (
+        "details", "default", [(9080, "http")])
     assert service.selector == {"app": "details"} and service.namespace == "default"
     assert service.ports[0].port == 9080 and service.ports[0].is_http()
 

@@ -8,10 +8,11 @@ import time
 import pytest
 import yaml
 
-from bookinfo.runner.desired import service_refs, split
+from bookinfo.runner.desired import split
 from bookinfo.system.ports import free_ports
 from bookinfo.system.processes import alive
-from bookinfo.pods.pod import Launcher, build_pods, is_healthy, pod_problem, start_pod, stop_pods, wait_healthy
+from bookinfo.pods.build import build_pods, pod_problem
+from bookinfo.pods.lifecycle import Launcher, is_healthy, start_pod, stop_pods, wait_healthy
 from bookinfo.errors import WorkloadError
 from tests.support.runner import REPO
 
@@ -22,7 +23,7 @@ def pods_for(names, objects=MANIFEST, environ=None, tmp_path=None):
     desired = split(objects)
     wanted = [(d, 1) for d in desired.deployments if d["metadata"]["name"] in names]
     ports = iter(free_ports(50))
-    pods, unstartable = build_pods(wanted, service_refs(desired), desired.secrets, ports,
+    pods, unstartable = build_pods(wanted, desired.services, desired.secrets, ports,
                                    tmp_path or REPO / "unused",
                                    environ or {"PATH": "/usr/bin", "SECRET": "x"})
     assert unstartable == []
@@ -44,7 +45,7 @@ def test_env_is_image_env_then_service_links_then_the_deployment_env():
     assert (env["SERVICE_VERSION"], env["ENABLE_RATINGS"], env["STAR_COLOR"]) == ("v3", "true", "red")
     # Every Service is reached through this pod's own listener on Envoy.
     assert env["RATINGS_HOSTNAME"] == "127.0.0.1"
-    assert env["RATINGS_SERVICE_PORT"] == str(reviews.outbound["ratings:9080"])
+    assert env["RATINGS_SERVICE_PORT"] == str(reviews.outbound["ratings", 9080])
     # Only what a pod needs from the runner's environment is inherited.
     assert env["PATH"] == "/usr/bin" and "SECRET" not in env
 
@@ -78,7 +79,7 @@ def test_a_deployment_env_naming_a_service_is_pointed_at_the_listener():
     mongodb = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "mongodb"},
                "spec": {"ports": [{"port": 27017, "name": "mongo"}], "selector": {"app": "mongodb"}}}
     [pod] = pods_for(["ratings-v2"], MANIFEST + [mongodb, ratings])
-    assert pod.env["MONGO_DB_URL"] == f"mongodb://127.0.0.1:{pod.outbound['mongodb:27017']}/test"
+    assert pod.env["MONGO_DB_URL"] == f"mongodb://127.0.0.1:{pod.outbound['mongodb', 27017]}/test"
 
 
 def test_an_unknown_image_is_reported_and_the_other_deployments_still_get_pods():
@@ -87,7 +88,7 @@ def test_an_unknown_image_is_reported_and_the_other_deployments_still_get_pods()
     broken["spec"]["template"]["spec"]["containers"][0]["image"] = "nginx:1.27"
     desired = split([broken, *(o for o in MANIFEST if o["metadata"]["name"] != "details-v1")])
     wanted = [(d, 1) for d in desired.deployments if d["metadata"]["name"] in ("details-v1", "ratings-v1")]
-    pods, unstartable = build_pods(wanted, service_refs(desired), desired.secrets, iter(free_ports(20)),
+    pods, unstartable = build_pods(wanted, desired.services, desired.secrets, iter(free_ports(20)),
                                    REPO / "unused", {"PATH": "/usr/bin"})
     assert [pod.deployment for pod in pods] == ["ratings-v1"]
     [refused] = unstartable

@@ -5,17 +5,27 @@ import base64
 
 import pytest
 
-from bookinfo.pods.environment import ServiceView, container_env, env_prefix, rewrite_service_hosts, service_links
 from bookinfo.errors import UnsupportedEnv
+from bookinfo.objects.services import Service, ServicePort
+from bookinfo.pods.environment import container_env, env_prefix, rewrite_service_hosts, service_links
 
-DETAILS = ServiceView("details", "default", {9080: 41001}, {9080: "http"})
-MONGODB = ServiceView("mongodb", "default", {27017: 41002}, {27017: "mongo"})
-MYSQLDB = ServiceView("mysqldb", "default", {3306: 41003}, {3306: "tcp"})
+
+def service(name: str, port: int, port_name: str) -> Service:
+    return Service(name, "default", {}, {"app": name}, [ServicePort(port_name, port)])
+
+
+DETAILS = service("details", 9080, "http")
+MONGODB = service("mongodb", 27017, "mongo")
+MYSQLDB = service("mysqldb", 3306, "tcp")
+REVIEWS_V1 = service("reviews-v1", 9080, "")
 VIEWS = [DETAILS, MONGODB, MYSQLDB]
+# The pod's listener for each (Service, port).
+LISTENERS = {("details", 9080): 41001, ("mongodb", 27017): 41002, ("mysqldb", 3306): 41003,
+             ("reviews-v1", 9080): 41004}
 
 
 def test_service_links_point_every_service_at_the_pods_own_listener():
-    env = service_links([DETAILS, ServiceView("reviews-v1", "default", {9080: 41004}, {9080: ""})])
+    env = service_links([DETAILS, REVIEWS_V1], LISTENERS)
     assert env["DETAILS_HOSTNAME"] == "127.0.0.1"
     assert env["DETAILS_SERVICE_PORT"] == "41001"
     assert env["DETAILS_SERVICE_PORT_HTTP"] == "41001"
@@ -33,7 +43,7 @@ def test_urls_naming_a_service_are_rewritten_to_the_listener():
     env = rewrite_service_hosts({"MONGO_DB_URL": "mongodb://mongodb:27017/test",
                                  "OTHER": "http://details.default.svc.cluster.local:9080/x",
                                  "FOREIGN": "http://example.com:9080/", "WRONG_PORT": "mongodb://mongodb:1/"},
-                                VIEWS)
+                                VIEWS, LISTENERS)
     assert env["MONGO_DB_URL"] == "mongodb://127.0.0.1:41002/test"
     assert env["OTHER"] == "http://127.0.0.1:41001/x"
     assert env["FOREIGN"] == "http://example.com:9080/"
@@ -42,7 +52,7 @@ def test_urls_naming_a_service_are_rewritten_to_the_listener():
 
 def test_a_host_variable_and_its_port_sibling_are_rewritten_together():
     env = rewrite_service_hosts({"MYSQL_DB_HOST": "mysqldb", "MYSQL_DB_PORT": "3306",
-                                 "MYSQL_DB_USER": "root", "DB_TYPE": "mysql"}, VIEWS)
+                                 "MYSQL_DB_USER": "root", "DB_TYPE": "mysql"}, VIEWS, LISTENERS)
     assert env == {"MYSQL_DB_HOST": "127.0.0.1", "MYSQL_DB_PORT": "41003",
                    "MYSQL_DB_USER": "root", "DB_TYPE": "mysql"}
 

@@ -12,7 +12,8 @@ import requests
 from bookinfo.envoy.process import EnvoyProcess
 from bookinfo.errors import EnvoyConfigRejected
 from bookinfo.envoy.validate import EnvoyConfigInvalid, validate_bootstrap
-from bookinfo.mesh.model import EnvoyResources, MeshInputs, Service, ServicePort, Workload
+from bookinfo.mesh.model import EnvoyResources, MeshInputs, Workload
+from bookinfo.objects.services import Service, ServicePort
 from bookinfo.mesh.translate import build
 from tests.support.net import free_port, wait_until
 

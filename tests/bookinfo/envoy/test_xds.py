@@ -3,7 +3,8 @@ import json
 
 from bookinfo.envoy.xds import XdsFiles, inline_routes
 from bookinfo.system.files import atomic_write
-from bookinfo.mesh.model import MeshInputs, Service, ServicePort, Workload
+from bookinfo.mesh.model import MeshInputs, Workload
+from bookinfo.objects.services import Service, ServicePort
 from bookinfo.mesh.translate import build
 
 

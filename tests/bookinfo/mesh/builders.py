@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import yaml
 
-from bookinfo.mesh.model import MeshInputs, Service, ServicePort, Workload
+from bookinfo.mesh.model import MeshInputs, Workload
+from bookinfo.objects.services import Service, ServicePort
 
 WORKLOAD_PORTS = {"productpage-v1": 7001, "details-v1": 7002, "reviews-v1": 7003, "reviews-v2": 7004,
                   "reviews-v3": 7005, "ratings-v1": 7006, "mongodb-v1": 7007}

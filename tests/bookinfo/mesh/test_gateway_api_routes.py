@@ -1,5 +1,5 @@
 """Gateway API Gateway + HTTPRoute (ingress and GAMMA), objects in -> Envoy routes out."""
-from bookinfo.mesh.model import Service, ServicePort
+from bookinfo.objects.services import Service, ServicePort
 from bookinfo.mesh.translate import build, outbound_name
 
 from .builders import endpoint_ports, inputs, routes

@@ -11,7 +11,8 @@ import pytest
 import requests
 
 from bookinfo.envoy.process import EnvoyProcess
-from bookinfo.mesh.model import MeshInputs, Service, ServicePort, Workload
+from bookinfo.mesh.model import MeshInputs, Workload
+from bookinfo.objects.services import Service, ServicePort
 from bookinfo.mesh.translate import build
 from tests.bookinfo.envoy.echo_server import EchoServer
 from tests.support.net import free_port, wait_until

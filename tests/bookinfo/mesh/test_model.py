@@ -1,6 +1,7 @@
 import pytest
 
-from bookinfo.mesh.model import Service, ServicePort, labels_match
+from bookinfo.mesh.model import labels_match
+from bookinfo.objects.services import Service, ServicePort
 
 
 @pytest.mark.parametrize("name, app_protocol, http", [

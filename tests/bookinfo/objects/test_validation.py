@@ -6,6 +6,7 @@ import yaml
 
 from bookinfo.objects import ObjectRecord, load_paths, validate, validate_object
 from bookinfo.errors import InvalidObjects
+from bookinfo.runner.admission import admit
 
 from .conftest import MANIFEST_DIRS, REPO, write
 
@@ -237,9 +238,10 @@ def test_validate_collects_every_problem_of_every_file_with_file_object_and_fiel
 def test_validate_refuses_kinds_the_runner_lacks():
     record = ObjectRecord({"apiVersion": "security.istio.io/v1", "kind": "AuthorizationPolicy",
                            "metadata": {"name": "deny-all"}, "spec": {}}, "policy.yaml", 0)
+    validate([record])
     with pytest.raises(InvalidObjects, match=r"^policy.yaml: authorizationpolicy.security.istio.io/deny-all: "
                                              r"AuthorizationPolicy \(security.istio.io/v1\) is not supported"):
-        validate([record])
+        admit([record], [])
 
 
 def test_validate_refuses_fields_the_local_mesh_does_not_implement():
@@ -250,8 +252,9 @@ def test_validate_refuses_fields_the_local_mesh_does_not_implement():
 """)
     unsupported = support.unsupported_fields(obj)
     assert unsupported, "a TCP route is expected to be outside the local mesh"
+    validate([ObjectRecord(obj, "vs.yaml", 0)])
     with pytest.raises(InvalidObjects) as caught:
-        validate([ObjectRecord(obj, "vs.yaml", 0)])
+        admit([ObjectRecord(obj, "vs.yaml", 0)], [])
     assert str(caught.value).splitlines() == [
         f"vs.yaml: virtualservice.networking.istio.io/reviews: field {name} is not implemented by the local mesh"
         for name in unsupported]
