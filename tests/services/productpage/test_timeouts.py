@@ -6,8 +6,7 @@ import pytest
 import requests
 
 from tests.support.processes import ServiceProcess
-
-from .stub_backend import Reply
+from tests.support.stub_server import Reply
 
 SLOW = 4.5  # longer than the 3 s timeout
 
