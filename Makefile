@@ -42,7 +42,7 @@ clean:
 images: venv
 	@if docker info >/dev/null 2>&1; then \
 		docker buildx bake --load --set "*.platform=$$(docker version --format '{{.Server.Os}}/{{.Server.Arch}}')"; \
-	else $(PY) -m tests.images.build; fi
+	else $(PY) -m tools.images.build; fi
 
 # Build every service image with podman and run each read-only as UID 1000, then the
 # docker-compose stack through podman's Docker API; prints the size/start-up table.

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from . import bake, build
+from tools.images import bake, build
 
 REPO = bake.REPO
 SCRIPTS = REPO / "services/common/docker"
