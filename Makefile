@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip install --quiet -c constraints.txt
 
-.PHONY: venv run test bench clean
+.PHONY: venv run test test-fast bench clean
 .PHONY: images images-test
 
 venv: $(VENV)/.installed
@@ -33,6 +33,12 @@ test: venv
 	$(PY) -m pytest -q --ignore=tests/images/containers
 	@if command -v podman >/dev/null 2>&1; then $(MAKE) images-test; \
 	else echo "make test: podman not installed, container image tests not run (docs/containers.md)"; fi
+
+# The unit tests, in under a minute: everything but the tests that start a whole stack
+# (e2e), drive Chromium (browser), need MariaDB or the MongoDB-protocol server (db), use
+# podman (containers), or take seconds by design (slow). Markers: pyproject.toml.
+test-fast: venv
+	$(PY) -m pytest -q -m "not e2e and not browser and not db and not containers and not slow"
 
 clean:
 	rm -rf $(VENV) build *.egg-info

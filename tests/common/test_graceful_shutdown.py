@@ -17,6 +17,8 @@ from tests.support.net import wait_until
 from tests.support.processes import ServiceProcess
 from tests.support.stub_server import Reply, StubServer
 
+pytestmark = pytest.mark.slow  # a request held for 2 s through a shutdown
+
 RATINGS_BODY = b'{"id":0,"ratings":{"Reviewer1":5,"Reviewer2":4}}'
 
 

@@ -67,6 +67,7 @@ def test_starts_serves_and_logs_in_its_workdir(stack):
     validate_bootstrap(stack.envoy.bootstrap_path)
 
 
+@pytest.mark.slow
 def test_update_applies_without_restart_and_in_flight_request_completes(stack):
     pid = stack.envoy.pid
     session = requests.Session()

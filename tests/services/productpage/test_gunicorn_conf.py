@@ -23,6 +23,8 @@ from tests.support.stub_server import Reply
 
 from .stub_backend import DETAILS_0, REVIEWS_V1, StubBackend
 
+pytestmark = pytest.mark.slow  # gunicorn with slow back-ends, restarted and stopped
+
 CONFIG = "productpage.gunicorn_conf"
 # Each back-end call takes this long, and a page makes two calls one after the other.
 CALL_DELAY_SECONDS = 1.0

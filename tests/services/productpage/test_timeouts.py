@@ -8,6 +8,8 @@ import requests
 from tests.support.processes import ServiceProcess
 from tests.support.stub_server import Reply
 
+pytestmark = pytest.mark.slow  # waits out the 3 s and 6 s timeouts
+
 SLOW = 4.5  # longer than the 3 s timeout
 
 

@@ -14,6 +14,8 @@ from tests.support.stub_server import Reply, StubServer
 from .conftest import reviews_app
 from .test_api import UNAVAILABLE, body
 
+pytestmark = pytest.mark.slow  # waits out the 2.5 s and 10 s ratings timeouts
+
 
 @pytest.fixture(scope="module")
 def silent_ratings():
