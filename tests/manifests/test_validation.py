@@ -44,4 +44,4 @@ def test_an_unknown_field_would_be_rejected(manifest):
     _needs_schemas(manifest.obj)
     misspelt = copy.deepcopy(manifest.obj)
     misspelt["spec"]["replica"] = 1
-    assert validate_object(misspelt) != []
+    assert validate_object(misspelt) == ["spec.replica: unknown field"]

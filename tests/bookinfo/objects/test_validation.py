@@ -254,5 +254,15 @@ def test_validate_refuses_fields_the_local_mesh_does_not_implement():
         for name in unsupported]
 
 
-def test_validate_accepts_core_kinds_without_asking_the_mesh():
-    validate([ObjectRecord(yaml.safe_load(CORE_DEPLOYMENT), "d.yaml", 0)])
+def test_validate_accepts_core_kinds_without_asking_the_mesh(monkeypatch):
+    from bookinfo.mesh import support
+    asked = []
+    # A mesh that would refuse every object's spec, had it been asked.
+    monkeypatch.setattr(support, "unsupported_fields", lambda obj: asked.append(obj["kind"]) or ["spec"])
+    assert validate([ObjectRecord(yaml.safe_load(CORE_DEPLOYMENT), "d.yaml", 0)]) is None
+    assert asked == []
+    with pytest.raises(InvalidObjects) as caught:  # the same mesh is asked about a VirtualService
+        validate([ObjectRecord(yaml.safe_load(VIRTUAL_SERVICE.format(version="v1")), "vs.yaml", 0)])
+    assert asked == ["VirtualService"]
+    assert str(caught.value) == ("vs.yaml: virtualservice.networking.istio.io/reviews: "
+                                 "field spec is not implemented by the local mesh")
