@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip install --quiet -c constraints.txt
 
-.PHONY: venv run test bench clean schemas
+.PHONY: venv run test test-fast bench clean schemas
 .PHONY: images images-test
 
 venv: $(VENV)/.installed
@@ -34,6 +34,12 @@ test: venv
 	@if command -v podman >/dev/null 2>&1; then $(MAKE) images-test; \
 	else echo "make test: podman not installed, container image tests not run (docs/containers.md)"; fi
 
+# The unit tests, in under a minute: everything but the tests that start a whole stack
+# (e2e), drive Chromium (browser), need MariaDB or the MongoDB-protocol server (db), use
+# podman (containers), or take seconds by design (slow). Markers: pyproject.toml.
+test-fast: venv
+	$(PY) -m pytest -q -m "not e2e and not browser and not db and not containers and not slow"
+
 clean:
 	rm -rf $(VENV) build *.egg-info
 
@@ -51,7 +57,7 @@ schemas: venv
 images: venv
 	@if docker info >/dev/null 2>&1; then \
 		docker buildx bake --load --set "*.platform=$$(docker version --format '{{.Server.Os}}/{{.Server.Arch}}')"; \
-	else $(PY) -m tests.images.build; fi
+	else $(PY) -m tools.images.build; fi
 
 # Build every service image with podman and run each read-only as UID 1000, then the
 # docker-compose stack through podman's Docker API; prints the size/start-up table.

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 
 from tests.support.net import free_port
@@ -57,6 +58,7 @@ def test_up_without_envoy_says_so(tmp_path):
     assert_nothing_left(tmp_path / "home")
 
 
+@pytest.mark.slow
 def test_a_workload_that_dies_at_start_is_named_and_everything_is_stopped(tmp_path):
     manifest = tmp_path / "broken.yaml"
     objects = [o for o in yaml.safe_load_all((REPO / "platform/kube/bookinfo.yaml").read_text())
@@ -87,6 +89,7 @@ def test_down_and_status_with_nothing_running(tmp_path):
     assert status.returncode == 3 and "No Bookinfo stack is running" in status.stdout
 
 
+@pytest.mark.e2e  # the whole default stack, in the foreground
 def test_up_in_the_foreground_stops_everything_on_ctrl_c(tmp_path):
     command = [sys.executable, "-m", "bookinfo", "--home", str(tmp_path), "up", "--port",
                str(free_port())]

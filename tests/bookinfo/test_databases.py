@@ -36,6 +36,7 @@ def test_the_command_is_this_python_running_the_preparation_module(tmp_path):
         database_process("ratings", 3307, tmp_path)
 
 
+@pytest.mark.db
 def test_mysqldb_is_seeded_as_the_image(mysqldb):
     with mysqldb.mysql() as connection, connection.cursor() as cursor:
         cursor.execute("SELECT ReviewID, Rating FROM ratings ORDER BY ReviewID")
@@ -44,6 +45,7 @@ def test_mysqldb_is_seeded_as_the_image(mysqldb):
         assert {row[0] for row in cursor.fetchall()} == {"ratings", "product_ratings"}
 
 
+@pytest.mark.db
 def test_mysqldb_root_logs_in_over_tcp_with_the_secrets_password_only(mysqldb):
     with pytest.raises(pymysql.err.OperationalError) as refused:
         mysqldb.mysql(password="")
@@ -52,6 +54,7 @@ def test_mysqldb_root_logs_in_over_tcp_with_the_secrets_password_only(mysqldb):
         assert connection.get_server_info()
 
 
+@pytest.mark.db
 def test_mysqldb_keeps_data_across_a_restart_without_reseeding(mysqldb):
     with mysqldb.mysql() as connection, connection.cursor() as cursor:
         cursor.execute("REPLACE INTO product_ratings (product_id, ratings_json) VALUES ('1', '5')")
@@ -66,12 +69,14 @@ def test_mysqldb_keeps_data_across_a_restart_without_reseeding(mysqldb):
         cursor.execute("UPDATE ratings SET Rating = 5 WHERE ReviewID = 1")
 
 
+@pytest.mark.db
 def test_mongodb_is_seeded_as_the_image(mongodb):
     with mongodb.mongo() as client:
         seed = client.get_database("test").get_collection("ratings")
         assert [d["rating"] for d in seed.find({}, {"_id": 0})] == [5, 4]
 
 
+@pytest.mark.db
 def test_mongodb_keeps_data_across_a_restart_without_reseeding(mongodb):
     with mongodb.mongo() as client:
         client.get_database("test").get_collection("ratings").insert_one({"rating": 1})

@@ -15,14 +15,16 @@ import requests
 
 from tests.support.net import wait_until
 from tests.support.processes import ServiceProcess
-from tests.support.recording_server import RecordingServer, Reply
+from tests.support.stub_server import Reply, StubServer
+
+pytestmark = pytest.mark.slow  # a request held for 2 s through a shutdown
 
 RATINGS_BODY = b'{"id":0,"ratings":{"Reviewer1":5,"Reviewer2":4}}'
 
 
 @pytest.fixture
 def slow_ratings():
-    server = RecordingServer(Reply(body=RATINGS_BODY, delay=2.0))
+    server = StubServer(Reply(body=RATINGS_BODY, delay=2.0))
     yield server
     server.close()
 
@@ -36,7 +38,7 @@ def test_sigterm_finishes_the_request_in_flight_then_exits(slow_ratings):
         caller = threading.Thread(target=lambda: answer.update(
             response=requests.get(reviews.url + "/reviews/0", timeout=20)))
         caller.start()
-        wait_until(lambda: len(slow_ratings.received) == 1, timeout=10,
+        wait_until(lambda: len(slow_ratings.requests()) == 1, timeout=10,
                    what="reviews to call ratings")
         os.kill(reviews.proc.pid, signal.SIGTERM)  # the container runtime signals PID 1 only
         wait_until(lambda: _refuses(reviews.url), timeout=10, what="the listener to close")

@@ -13,6 +13,8 @@ from tests.services.productpage.stub_backend import StubBackend
 from tests.support.net import wait_for_http, wait_until
 from tests.support.processes import ServiceProcess, children_of, run_server_to_exit
 
+pytestmark = pytest.mark.slow  # gunicorn workers killed and replaced
+
 PAGE_VIEWS = 12
 
 

@@ -3,123 +3,87 @@ call unless reuse is turned on (bookinfo_common.mesh_http)."""
 from __future__ import annotations
 
 import gzip
-import threading
 import time
 import zlib
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 from bookinfo_common.mesh_http import CallFailed, MeshHttp, reuse_connections
 from bookinfo_common.settings import ConfigError
 from tests.support.net import free_port, wait_until
+from tests.support.stub_server import Reply, StubServer
 
 BODY = b'{"ok":true}'
 
 
-class Backend:
-    """A keep-alive HTTP/1.1 server that records each request's client port and headers."""
+def raw_deflate(body: bytes) -> bytes:
+    """Deflate without the zlib wrapper, as some servers send it."""
+    compressor = zlib.compressobj(wbits=-zlib.MAX_WBITS)
+    return compressor.compress(body) + compressor.flush()
 
-    def __init__(self):
-        self.seen: list[tuple[int, str, dict[str, bytes]]] = []
-        self.release = threading.Event()
-        backend = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_GET(self):
-                raw = {k.lower(): v.encode("latin-1") for k, v in self.headers.items()}
-                backend.seen.append((self.client_address[1], self.path, raw))
-                if self.path == "/redirect":
-                    return self._answer(302, b"", location="/json")
-                if self.path == "/loop":
-                    return self._answer(302, b"", location="/loop")
-                if self.path == "/gzip":
-                    return self._answer(200, gzip.compress(BODY), encoding="gzip")
-                if self.path == "/deflate":
-                    return self._answer(200, zlib.compress(BODY), encoding="deflate")
-                if self.path == "/raw-deflate":  # no zlib wrapper, as some servers send it
-                    raw = zlib.compressobj(wbits=-zlib.MAX_WBITS)
-                    return self._answer(200, raw.compress(BODY) + raw.flush(), encoding="deflate")
-                if self.path == "/unknown-coding":
-                    return self._answer(200, BODY, encoding="compress")
-                if self.path == "/elsewhere":  # the same server under another host name
-                    port = self.server.server_address[1]
-                    return self._answer(302, b"", location=f"http://localhost:{port}/json")
-                if self.path == "/hang-up":
-                    # Keep-alive as far as the client knows, but closed after this answer:
-                    # what a kept connection looks like once the server's idle timeout ends.
-                    self.close_connection = True
-                if self.path == "/slow":
-                    backend.release.wait(10)  # a back-end that does not answer in time
-                return self._answer(200, BODY)
-
-            def _answer(self, status, body, location=None, encoding=None):
-                self.send_response(status)
-                self.send_header("Content-Length", str(len(body)))
-                if location:
-                    self.send_header("Location", location)
-                if encoding:
-                    self.send_header("Content-Encoding", encoding)
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self):
-        self.release.set()
-        self.server.shutdown()
-        self.server.server_close()
+def answers(port: int) -> dict[str, Reply]:
+    """The back-end's answer per path; any other path answers 200 with BODY."""
+    return {
+        "/redirect": Reply(302, headers=(("Location", "/json"),)),
+        "/loop": Reply(302, headers=(("Location", "/loop"),)),
+        "/gzip": Reply(body=gzip.compress(BODY), headers=(("Content-Encoding", "gzip"),)),
+        "/deflate": Reply(body=zlib.compress(BODY), headers=(("Content-Encoding", "deflate"),)),
+        "/raw-deflate": Reply(body=raw_deflate(BODY), headers=(("Content-Encoding", "deflate"),)),
+        "/unknown-coding": Reply(body=BODY, headers=(("Content-Encoding", "compress"),)),
+        # the same server under another host name
+        "/elsewhere": Reply(302, headers=(("Location", f"http://localhost:{port}/json"),)),
+        # Keep-alive as far as the client knows, but closed after this answer: what a
+        # kept connection looks like once the server's idle timeout ends.
+        "/hang-up": Reply(body=BODY, hang_up=True),
+        "/slow": Reply(body=BODY, delay=None),  # a back-end that does not answer in time
+    }
 
 
 @pytest.fixture(scope="module")
 def backend():
-    server = Backend()
+    """A keep-alive HTTP/1.1 stub server; each request's client port and headers are recorded."""
+    server = StubServer()
+    by_path = answers(server.port)
+    server.answer = lambda request: by_path.get(request.path, Reply(body=BODY))
     yield server
     server.close()
 
 
 @pytest.fixture(autouse=True)
 def fresh_record(backend):
-    backend.seen.clear()
+    backend.clear()
 
 
 def test_sends_requests_default_headers_and_the_callers(backend):
     answer = MeshHttp().get(backend.url + "/json", {"x-request-id": "r1", "end-user": "jösé".encode()}, 3)
     assert (answer.status, answer.body) == (200, BODY)
-    headers = backend.seen[0][2]
-    assert headers["accept"] == b"*/*"
-    assert headers["accept-encoding"] == b"gzip, deflate"
-    assert headers["connection"] == b"keep-alive"
-    assert headers["user-agent"].startswith(b"python-requests/")
-    assert headers["x-request-id"] == b"r1"
-    assert headers["end-user"] == "jösé".encode()  # the bytes given, unchanged
+    [request] = backend.requests()
+    assert request.header("accept") == b"*/*"
+    assert request.header("accept-encoding") == b"gzip, deflate"
+    assert request.header("connection") == b"keep-alive"
+    assert request.header("user-agent").startswith(b"python-requests/")
+    assert request.header("x-request-id") == b"r1"
+    assert request.header("end-user") == "jösé".encode()  # the bytes given, unchanged
 
 
 def test_an_incoming_user_agent_replaces_the_default(backend):
     MeshHttp().get(backend.url + "/json", {"user-agent": "curl/8"}, 3)
-    assert backend.seen[0][2]["user-agent"] == b"curl/8"
+    assert backend.requests()[0].header("user-agent") == b"curl/8"
 
 
 def test_a_new_connection_per_call_by_default(backend):
     http = MeshHttp()
     for _ in range(3):
         assert http.get(backend.url + "/json", {}, 3).status == 200
-    assert len({port for port, _, _ in backend.seen}) == 3
+    assert len({r.client_port for r in backend.requests()}) == 3
 
 
 def test_reuse_keeps_one_connection(backend):
     http = MeshHttp(reuse_connections=True)
     for _ in range(3):
         assert http.get(backend.url + "/json", {}, 3).status == 200
-    assert len({port for port, _, _ in backend.seen}) == 1
+    assert len({r.client_port for r in backend.requests()}) == 1
 
 
 def test_gzip_bodies_are_decoded(backend):
@@ -129,7 +93,7 @@ def test_gzip_bodies_are_decoded(backend):
 def test_redirects_are_followed_and_a_loop_fails(backend):
     answer = MeshHttp().get(backend.url + "/redirect", {}, 3)
     assert (answer.status, answer.body) == (200, BODY)
-    assert [path for _, path, _ in backend.seen] == ["/redirect", "/json"]
+    assert [r.path for r in backend.requests()] == ["/redirect", "/json"]
     with pytest.raises(CallFailed):
         MeshHttp().get(backend.url + "/loop", {}, 3)
 
@@ -146,7 +110,7 @@ def test_refused_and_timed_out_calls_fail(backend):
 def test_a_header_value_with_a_line_break_fails_the_call(backend):
     with pytest.raises(CallFailed):
         MeshHttp().get(backend.url + "/json", {"x-request-id": "a\r\nx-injected: 1"}, 3)
-    assert not any("x-injected" in headers for _, _, headers in backend.seen)
+    assert not any("x-injected" in r.names for r in backend.requests())
 
 
 @pytest.mark.parametrize("value, expected", [(None, False), ("", False), ("false", False),
@@ -174,20 +138,20 @@ def test_a_coding_it_cannot_decode_is_left_as_it_is(backend):
 def test_a_redirect_to_another_host_drops_credentials(backend):
     headers = {"cookie": "session=s", "authorization": "Bearer t", "x-request-id": "r2"}
     assert MeshHttp().get(backend.url + "/elsewhere", headers, 3).status == 200
-    (_, _, first), (_, path, second) = backend.seen
-    assert first["cookie"] == b"session=s" and first["authorization"] == b"Bearer t"
-    assert path == "/json" and second["host"].startswith(b"localhost:")
-    assert "cookie" not in second and "authorization" not in second
-    assert second["x-request-id"] == b"r2"
+    first, second = backend.requests()
+    assert first.header("cookie") == b"session=s" and first.header("authorization") == b"Bearer t"
+    assert second.path == "/json" and second.header("host").startswith(b"localhost:")
+    assert "cookie" not in second.names and "authorization" not in second.names
+    assert second.header("x-request-id") == b"r2"
 
 
 def test_a_kept_connection_the_server_closed_is_replaced(backend):
     http = MeshHttp(reuse_connections=True)
     assert http.get(backend.url + "/hang-up", {}, 3).status == 200
-    wait_until(lambda: len(backend.seen) == 1, what="the first call")
+    wait_until(lambda: len(backend.requests()) == 1, what="the first call")
     assert http.get(backend.url + "/json", {}, 3).status == 200
     assert http.get(backend.url + "/json", {}, 3).status == 200
-    ports = [port for port, _, _ in backend.seen]
+    ports = [r.client_port for r in backend.requests()]
     assert ports[0] != ports[1] == ports[2]  # a new connection, then kept again
 
 

@@ -28,6 +28,7 @@ def test_bad_web_concurrency_names_the_variable(value):
         workers_from_environ({"WEB_CONCURRENCY": value})
 
 
+@pytest.mark.slow
 def test_gunicorn_starts_web_concurrency_workers():
     with ServiceProcess("details", env={"WEB_CONCURRENCY": "2"}) as details:
         wait_until(lambda: len(children_of(details.proc.pid)) == 2, timeout=20,
@@ -45,6 +46,7 @@ def test_a_bad_web_concurrency_stops_the_server_with_one_line(value, message):
     assert "Traceback" not in result.stdout + result.stderr
 
 
+@pytest.mark.slow
 def test_an_empty_web_concurrency_means_the_default():
     with ServiceProcess("details", env={"WEB_CONCURRENCY": ""}) as details:
         wait_until(lambda: len(children_of(details.proc.pid)) == DEFAULT_WORKERS, timeout=20,

@@ -15,8 +15,9 @@ from pymongo import MongoClient
 
 from tests.support.bookinfo_client import STAR, anonymous_pages, product_page, reviews_versions
 from tests.support.net import wait_until
-from tests.support.runner import REPO, RunningStack, running_stack
+from tests.support.runner import REPO, RunningStack
 
+MANIFESTS = ["platform/kube/bookinfo.yaml", "networking/bookinfo-gateway.yaml"]
 NETWORKING = REPO / "networking"
 KUBE = REPO / "platform" / "kube"
 
@@ -95,13 +96,6 @@ spec:
               name: details-extra-env
               key: greeting
 """
-
-
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory):
-    with running_stack(tmp_path_factory.mktemp("apply-home"),
-                       ["platform/kube/bookinfo.yaml", "networking/bookinfo-gateway.yaml"]) as running:
-        yield running
 
 
 @pytest.fixture

@@ -10,16 +10,13 @@ it must travel productpage -> reviews -> the ratings hop for jason's pages to di
 """
 from __future__ import annotations
 
-import json
 import os
 import re
-import signal
 
-import pytest
 import requests
 
 from tests.support.net import free_port, wait_until
-from tests.support.runner import REPO, bookinfo, processes_writing_under
+from tests.support.runner import REPO, RunningStack, bookinfo
 
 MANIFESTS = ("platform/kube/bookinfo.yaml", "networking/bookinfo-gateway.yaml",
              "networking/destination-rule-all.yaml", "networking/virtual-service-ratings-test-abort.yaml")
@@ -30,44 +27,17 @@ PODNAME = re.compile(r"reviews-(v[123])-[a-z0-9]{10}-[a-z0-9]{5}")
 MAX_VIEWS = 30
 
 
-class Stack:
-    def __init__(self, home, port):
-        self.home, self.port = home, port
-        self.url = f"http://127.0.0.1:{port}"
-
-    def state(self) -> dict:
-        return json.loads((self.home / "stack" / "stack.json").read_text())
-
-    def kill(self, deployment: str) -> None:
-        """SIGKILL every pod of a Deployment, as a crash would."""
-        for pod in self.state()["pods"]:
-            if pod["deployment"] == deployment:
-                os.killpg(pod["pid"], signal.SIGKILL)
-
-
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory):
-    home = tmp_path_factory.mktemp("bookinfo-home")
-    port = free_port()
-    args = ["up", "--detach", "--port", port]
-    for manifest in MANIFESTS:
-        args += ["-f", REPO / manifest]
-    started = bookinfo(home, *args)
-    assert started.returncode == 0, started.stderr
-    assert f"http://localhost:{port}/productpage" in started.stdout
-    yield Stack(home, port)
-    stopped = bookinfo(home, "down")
-    assert stopped.returncode == 0, stopped.stderr
-    assert processes_writing_under(home) == []
-
-
-def view(session: requests.Session, stack: Stack) -> tuple[str, str]:
+def view(session: requests.Session, stack: RunningStack) -> tuple[str, str]:
     """(reviews version that served the page, page text)."""
     page = session.get(stack.url + "/productpage", timeout=20)
     assert page.status_code == 200
     versions = set(PODNAME.findall(page.text))
     assert len(versions) == 1, f"expected one reviews pod named on the page, found {versions}"
     return versions.pop(), page.text
+
+
+def test_up_prints_the_page_url(stack):
+    assert f"http://localhost:{stack.port}/productpage" in stack.up_output
 
 
 def test_the_page_comes_through_the_gateway(stack):

@@ -16,7 +16,9 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.support.browser import PageEvents, chromium, watch
-from tests.support.runner import RunningStack, running_stack
+from tests.support.runner import RunningStack
+
+pytestmark = pytest.mark.browser
 
 MANIFESTS = ("platform/kube/bookinfo.yaml", "networking/bookinfo-gateway.yaml")
 TITLE = "Simple Bookstore App"
@@ -30,12 +32,6 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 def browser(tmp_path_factory):
     with chromium(tmp_path_factory.mktemp("chromium-profile")) as context:
         yield context
-
-
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory):
-    with running_stack(tmp_path_factory.mktemp("bookinfo-home"), MANIFESTS) as running:
-        yield running
 
 
 @pytest.fixture

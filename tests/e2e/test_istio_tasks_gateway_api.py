@@ -13,8 +13,9 @@ from tests.support.bookinfo_client import (assert_delayed_page_keeps_black_stars
                                            assert_reviews_timed_out_twice, ratings_delay_2s,
                                            STAR, TITLE, anonymous_pages,
                                            product_page, reviews_versions, sample_with_share)
-from tests.support.runner import REPO, RunningStack, running_stack
+from tests.support.runner import REPO, RunningStack
 
+MANIFESTS = ("platform/kube/bookinfo.yaml",)  # the stack's base (tests/e2e/conftest.py)
 GATEWAY_API = REPO / "gateway-api"
 SETUP_LINES = [
     "gateway.gateway.networking.k8s.io/bookinfo-gateway created",
@@ -27,13 +28,6 @@ REVIEWS_CONFIGURED = ["httproute.gateway.networking.k8s.io/reviews configured"]
 # The timeouts task delays ratings with a VirtualService in both forms; without
 # DestinationRules (the Gateway API setup has none) it routes to the whole Service.
 RATINGS_DELAY_2S = ratings_delay_2s(None)
-
-
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory):
-    with running_stack(tmp_path_factory.mktemp("istio-tasks-gateway-api"),
-                       ["platform/kube/bookinfo.yaml"]) as running:
-        yield running
 
 
 @pytest.fixture

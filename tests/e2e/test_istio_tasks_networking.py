@@ -20,8 +20,9 @@ from tests.support.bookinfo_client import (assert_delayed_page_keeps_black_stars
                                            DETAILS_UNAVAILABLE, RATINGS_UNAVAILABLE, REQUEST_TIMEOUT,
                                            REVIEWS_UNAVAILABLE, STAR, TITLE, Page, anonymous_pages,
                                            product_page, reviews_versions, sample_with_share)
-from tests.support.runner import REPO, RunningStack, running_stack
+from tests.support.runner import REPO, RunningStack
 
+MANIFESTS = ("platform/kube/bookinfo.yaml",)  # the stack's base (tests/e2e/conftest.py)
 NETWORKING = REPO / "networking"
 KUBE = REPO / "platform" / "kube"
 STANDARD_SETUP_LINES = [
@@ -96,12 +97,6 @@ spec:
         host: ratings
         subset: v1
 """
-
-
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory):
-    with running_stack(tmp_path_factory.mktemp("istio-tasks"), ["platform/kube/bookinfo.yaml"]) as running:
-        yield running
 
 
 @pytest.fixture
@@ -242,6 +237,7 @@ def test_details_abort_555(mesh):
     assert requests.get(f"{mesh.url}/api/v1/products/0", timeout=REQUEST_TIMEOUT).status_code == 555
 
 
+@pytest.mark.db
 def test_ratings_from_mongodb(mesh):
     assert mesh.apply(KUBE / "bookinfo-ratings-v2.yaml", KUBE / "bookinfo-db.yaml") == [
         "serviceaccount/bookinfo-ratings-v2 created", "deployment.apps/ratings-v2 created",

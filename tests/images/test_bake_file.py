@@ -11,7 +11,7 @@ import pytest
 
 from bookinfo.pods.images import IMAGES
 
-from . import bake
+from tools.images import bake
 
 REPO = bake.REPO
 SERVICE_DOCKERFILES = [REPO / f"services/{service}/Dockerfile"

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from . import bake, build
+from tools.images import bake, build
 
 REPO = bake.REPO
 SCRIPTS = REPO / "services/common/docker"
@@ -171,6 +171,7 @@ def _venv_python(venv: Path, code: str) -> subprocess.CompletedProcess:
     return subprocess.run([str(venv / "bin/python"), "-c", code], capture_output=True, text=True, timeout=60)
 
 
+@pytest.mark.slow
 def test_install_venv_installs_the_constrained_version_from_the_wheelhouse(venv: Path):
     result = _venv_python(venv, "import bookinfo_probe; print(bookinfo_probe.ANSWER, bookinfo_probe.__file__)")
     answer, location = result.stdout.split()
@@ -178,6 +179,7 @@ def test_install_venv_installs_the_constrained_version_from_the_wheelhouse(venv:
     assert location.endswith("bookinfo_probe/__init__.pyc")
 
 
+@pytest.mark.slow
 def test_install_venv_keeps_byte_code_only_and_no_pip(venv: Path):
     library = venv / "lib"
     assert list(library.rglob("*.py")) == []

@@ -11,7 +11,7 @@ import pytest
 
 from bookinfo.pods.images import image_for
 from bookinfo_common.settings import ConfigError
-from tests.images.bake import load as load_bake_file
+from tools.images.bake import load as load_bake_file
 
 from .manifests import compose, container_environment, pod_templates
 

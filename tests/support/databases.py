@@ -2,7 +2,7 @@
 with its data in a temporary directory.
 
 They are started exactly as ``bookinfo`` runs the database images locally
-(:func:`bookinfo.databases.database_process`), so tests read the images' seed. MariaDB
+(:func:`bookinfo.pods.databases.database_process`), so tests read the images' seed. MariaDB
 comes from Debian's ``mariadb-server`` and the MongoDB-protocol server (``nx-27017``)
 from the test extras; ``.ci/run`` installs both.
 """

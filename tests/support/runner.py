@@ -4,6 +4,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import signal
 import subprocess
 import sys
 from collections.abc import Iterator, Sequence
@@ -42,10 +43,11 @@ def processes_writing_under(home: Path) -> list[int]:
 
 
 class RunningStack:
-    """A stack started by :func:`running_stack`: its home, gateway and recorded state."""
+    """A stack started by :func:`running_stack`: its home, gateway, what ``up`` printed,
+    and its recorded state."""
 
-    def __init__(self, home: Path, port: int):
-        self.home, self.port = home, port
+    def __init__(self, home: Path, port: int, up_output: str):
+        self.home, self.port, self.up_output = home, port, up_output
         self.url = f"http://127.0.0.1:{port}"
 
     def run(self, *args: str, **kwargs) -> subprocess.CompletedProcess:
@@ -65,11 +67,18 @@ class RunningStack:
         """What ``up``/``apply`` recorded: pods (ports, outbound listeners), Envoy's pid."""
         return json.loads((self.home / "stack" / "stack.json").read_text())
 
+    def kill(self, deployment: str) -> None:
+        """SIGKILL every pod of a Deployment, as a crash would."""
+        for pod in self.state()["pods"]:
+            if pod["deployment"] == deployment:
+                os.killpg(pod["pid"], signal.SIGKILL)
+
 
 @contextlib.contextmanager
 def running_stack(home: Path, manifests: Sequence[str]) -> Iterator[RunningStack]:
     """``bookinfo up --detach`` on a free port with ``manifests`` (paths under the repo) as
-    its base; on exit ``bookinfo down``, checking nothing is left writing under ``home``."""
+    its base; on exit ``bookinfo down``, checking nothing is left writing under ``home``.
+    The end-to-end modules get it through their one ``stack`` fixture (tests/e2e/conftest.py)."""
     port = free_port()
     args = ["up", "--detach", "--port", str(port)]
     for manifest in manifests:
@@ -77,7 +86,7 @@ def running_stack(home: Path, manifests: Sequence[str]) -> Iterator[RunningStack
     started = bookinfo(home, *args)
     assert started.returncode == 0, started.stderr
     try:
-        yield RunningStack(home, port)
+        yield RunningStack(home, port, started.stdout)
     finally:
         stopped = bookinfo(home, "down")
         assert stopped.returncode == 0, stopped.stderr

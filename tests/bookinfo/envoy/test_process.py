@@ -17,7 +17,7 @@ from bookinfo.objects.services import Service, ServicePort
 from bookinfo.mesh.translate import build
 from tests.support.net import free_port, wait_until
 
-from .echo_server import EchoServer
+from .echo_server import echo_server
 
 DESTINATION_RULE = {"apiVersion": "networking.istio.io/v1", "kind": "DestinationRule", "metadata": {"name": "web"},
                     "spec": {"host": "web", "subsets": [{"name": "v1", "labels": {"version": "v1"}},
@@ -33,7 +33,7 @@ class Stack:
     """Two versions of a 'web' Service and the ports their callers use."""
 
     def __init__(self):
-        self.servers = {v: EchoServer(f"web-{v}") for v in ("v1", "v2")}
+        self.servers = {v: echo_server(f"web-{v}") for v in ("v1", "v2")}
         self.outbound = {("client", "web", 9080): free_port()}
         self.admin_port = free_port()
 
@@ -58,7 +58,7 @@ def stack(tmp_path_factory):
     finally:
         stack.envoy.stop()
         for server in stack.servers.values():
-            server.stop()
+            server.close()
 
 
 def test_starts_serves_and_logs_in_its_workdir(stack):
@@ -69,6 +69,7 @@ def test_starts_serves_and_logs_in_its_workdir(stack):
     validate_bootstrap(stack.envoy.bootstrap_path)
 
 
+@pytest.mark.slow
 def test_update_applies_without_restart_and_in_flight_request_completes(stack):
     pid = stack.envoy.pid
     session = requests.Session()
@@ -77,7 +78,7 @@ def test_update_applies_without_restart_and_in_flight_request_completes(stack):
     slow = threading.Thread(target=lambda: in_flight.update(
         response=requests.get(stack.url() + "/slow?sleep=1.5", timeout=20)))
     slow.start()
-    wait_until(lambda: stack.servers["v1"].hits_for("/slow"), timeout=10, what="the slow request to arrive")
+    wait_until(lambda: stack.servers["v1"].requests("/slow"), timeout=10, what="the slow request to arrive")
     versions = stack.envoy.update(stack.resources("v2"))
     stack.envoy.wait_applied(timeout=15, versions=versions)
     assert session.get(stack.url() + "/", timeout=10).json()["endpoint"] == "web-v2"  # same kept-alive connection

@@ -14,7 +14,7 @@ from bookinfo.envoy.process import EnvoyProcess
 from bookinfo.mesh.model import MeshInputs, Workload
 from bookinfo.objects.services import Service, ServicePort
 from bookinfo.mesh.translate import build
-from tests.bookinfo.envoy.echo_server import EchoServer
+from tests.bookinfo.envoy.echo_server import echo_server
 from tests.support.net import free_port, wait_until
 
 from .builders import objects
@@ -121,7 +121,7 @@ spec:
 
 @pytest.fixture(scope="module")
 def mesh(tmp_path_factory):
-    servers = {name: EchoServer(name) for name in ENDPOINTS}
+    servers = {name: echo_server(name) for name in ENDPOINTS}
     workloads = [Workload(name, labels, servers[name].port) for name, labels in ENDPOINTS.items()]
     workloads.append(Workload("client", {"app": "client"}, free_port()))
     services = [Service(name, "default", {}, selector, [ServicePort("http", 9080)])
@@ -139,7 +139,7 @@ def mesh(tmp_path_factory):
     finally:
         envoy.stop()
         for server in servers.values():
-            server.stop()
+            server.close()
 
 
 def answered_by(url: str, session: requests.Session, **kwargs) -> str:
@@ -185,7 +185,7 @@ def test_fault_abort_answers_without_reaching_the_endpoint(mesh):
     urls, servers = mesh
     response = requests.get(urls["faulty"] + "/aborted", headers={"x-fault": "abort"}, timeout=10)
     assert response.status_code == 418
-    assert servers["faulty-v1"].hits_for("/aborted") == []
+    assert servers["faulty-v1"].requests("/aborted") == []
 
 
 def test_route_timeout_gives_504(mesh):
@@ -201,22 +201,22 @@ def test_default_retries_retry_503_twice_on_other_endpoints(mesh):
     urls, servers = mesh
     response = requests.get(urls["flaky"] + "/retry-default?status=503", timeout=10)
     assert response.status_code == 503
-    attempts = servers["flaky-a"].hits_for("/retry-default") + servers["flaky-b"].hits_for("/retry-default")
+    attempts = servers["flaky-a"].requests("/retry-default") + servers["flaky-b"].requests("/retry-default")
     assert len(attempts) == 3
 
 
 def test_zero_retry_attempts_send_one_request(mesh):
     urls, servers = mesh
     assert requests.get(urls["noretry"] + "/retry-off?status=503", timeout=10).status_code == 503
-    attempts = servers["flaky-a"].hits_for("/retry-off") + servers["flaky-b"].hits_for("/retry-off")
+    attempts = servers["flaky-a"].requests("/retry-off") + servers["flaky-b"].requests("/retry-off")
     assert len(attempts) == 1
 
 
 def test_mirror_sends_a_copy_and_answers_from_the_route(mesh):
     urls, servers = mesh
     assert answered_by(urls["mirrored"] + "/copied", requests.Session()) == "mirrored-v1"
-    wait_until(lambda: servers["slow-v1"].hits_for("/copied"), timeout=10, what="the mirrored copy")
-    assert servers["slow-v1"].hits_for("/copied")[0]["headers"]["host"].endswith("-shadow")
+    wait_until(lambda: servers["slow-v1"].requests("/copied"), timeout=10, what="the mirrored copy")
+    assert servers["slow-v1"].requests("/copied")[0].headers["host"].endswith("-shadow")
 
 
 def test_subset_no_rule_defines_gives_503_no_healthy_upstream(mesh):

@@ -260,5 +260,19 @@ def test_validate_refuses_fields_the_local_mesh_does_not_implement():
         for name in unsupported]
 
 
-def test_validate_accepts_core_kinds_without_asking_the_mesh():
-    validate([ObjectRecord(yaml.safe_load(CORE_DEPLOYMENT), "d.yaml", 0)])
+def test_admission_accepts_core_kinds_without_asking_the_mesh(monkeypatch):
+    from bookinfo.runner import admission
+    asked = []
+    # A mesh that would refuse every object's spec, had it been asked.
+    monkeypatch.setattr(admission, "unsupported_fields", lambda obj: asked.append(obj["kind"]) or ["spec"])
+    deployment = yaml.safe_load(CORE_DEPLOYMENT.replace("image: bookinfo/ratings",
+                                                        "image: istio/examples-bookinfo-ratings-v1:1.20.3"))
+    records = [ObjectRecord(deployment, "d.yaml", 0)]
+    assert validate(records) == [deployment]
+    assert admit(records, []) is None
+    assert asked == []
+    with pytest.raises(InvalidObjects) as caught:  # the same mesh is asked about a VirtualService
+        admit([ObjectRecord(yaml.safe_load(VIRTUAL_SERVICE.format(version="v1")), "vs.yaml", 0)], [])
+    assert asked == ["VirtualService"]
+    assert str(caught.value) == ("vs.yaml: virtualservice.networking.istio.io/reviews: "
+                                 "field spec is not implemented by the local mesh")

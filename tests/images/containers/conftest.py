@@ -10,8 +10,8 @@ from dataclasses import dataclass
 
 import pytest
 
-from tests.images import base, build
-from tests.images.podman import Podman, available, missing_packages
+from tools.images import base, build
+from tools.images.podman import Podman, available, missing_packages
 
 MB = 1_000_000
 

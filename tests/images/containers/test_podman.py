@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.images.podman import Podman
+from tools.images.podman import Podman
 
 
 class Boom(Exception):

@@ -11,7 +11,7 @@ from details.book import book_from_volume
 from details.config import Config
 from details.errors import BookServiceError
 from tests.support.net import free_port
-from tests.support.recording_server import RecordingServer, Reply
+from tests.support.stub_server import Reply, StubServer
 
 VOLUME = {
     "title": "The Comedy of Errors",
@@ -35,14 +35,14 @@ V2_BODY = (b'{"id":7,"author":"William Shakespeare","year":"2002-09-19","type":"
 
 @pytest.fixture(scope="module")
 def books():
-    server = RecordingServer(Reply(body=BOOKS_ANSWER))
+    server = StubServer(Reply(body=BOOKS_ANSWER))
     yield server
     server.close()
 
 
 @pytest.fixture
 def client(books):
-    books.reply = Reply(body=BOOKS_ANSWER)
+    books.answer = Reply(body=BOOKS_ANSWER)
     books.clear()
     config = Config.from_environ({"ENABLE_EXTERNAL_BOOK_SERVICE": "true", "GOOGLE_BOOKS_BASE_URL": books.url})
     return create_app(config).test_client(use_cookies=False)
@@ -52,7 +52,7 @@ def test_v2_maps_the_first_volume(client, books):
     response = client.get("/details/7")
     assert response.status_code == 200
     assert response.data == V2_BODY
-    [request] = books.received
+    [request] = books.requests()
     assert request.path == "/books/v1/volumes?q=isbn%3A0486424618"
 
 
@@ -63,7 +63,7 @@ def test_v2_forwards_tracing_headers_but_not_cookie_or_authorization(client, boo
         "user-agent": "test-agent/1", "traceparent": "00-80f198ee56343ba864fe8b2a57d3eff7-e457b5a2e4d86bd1-01",
         "Cookie": "session=secret", "Authorization": "Bearer secret", "b3": "80f198ee56343ba8-e457b5a2e4d86bd1",
     })
-    [request] = books.received
+    [request] = books.requests()
     assert request.headers["x-request-id"] == "req-1"
     assert request.headers["x-b3-traceid"] == "80f198ee56343ba864fe8b2a57d3eff7"
     assert request.headers["end-user"] == "jason"
@@ -88,7 +88,7 @@ def test_v2_forwards_tracing_headers_but_not_cookie_or_authorization(client, boo
      "the book service answered with malformed text"),
 ])
 def test_v2_failures_are_400_with_a_message(client, books, reply, message):
-    books.reply = reply
+    books.answer = reply
     response = client.get("/details/0")
     assert response.status_code == 400
     assert response.content_type == "application/json"
@@ -105,7 +105,7 @@ def test_v2_unreachable_book_service_is_400():
 
 def test_v2_still_refuses_non_numeric_ids_without_calling_out(client, books):
     assert client.get("/details/abc").status_code == 400
-    assert books.received == []
+    assert books.requests() == []
 
 
 def test_mapping_of_unknown_types_and_missing_optional_fields():

@@ -4,8 +4,9 @@ import pytest
 
 from productpage.app import create_app
 from productpage.config import Config
+from tests.support.stub_server import Reply
 
-from .stub_backend import REVIEWS_RATINGS_DOWN, Reply
+from .stub_backend import REVIEWS_RATINGS_DOWN
 
 DETAILS_ERROR = b'{"error": "Sorry, product details are currently unavailable for this book."}'
 REVIEWS_ERROR = b'{"error": "Sorry, product reviews are currently unavailable for this book."}'

@@ -19,8 +19,11 @@ import requests
 from tests.support.net import wait_until
 from tests.support.otlp_receiver import assert_server_span_exported
 from tests.support.processes import ServiceProcess, children_of
+from tests.support.stub_server import Reply
 
-from .stub_backend import DETAILS_0, REVIEWS_V1, Reply, StubBackend
+from .stub_backend import DETAILS_0, REVIEWS_V1, StubBackend
+
+pytestmark = pytest.mark.slow  # gunicorn with slow back-ends, restarted and stopped
 
 CONFIG = "productpage.gunicorn_conf"
 # Each back-end call takes this long, and a page makes two calls one after the other.

@@ -4,8 +4,7 @@ import re
 
 from productpage.app import create_app
 from productpage.config import Config
-
-from .stub_backend import Reply
+from tests.support.stub_server import Reply
 
 
 def counter(client, app_name: str, code: str) -> float:

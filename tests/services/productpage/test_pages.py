@@ -7,10 +7,11 @@ import pytest
 
 from productpage.app import create_app
 from productpage.config import Config
+from tests.support.stub_server import Reply
 
 from .html_check import html5_problems
 from .stub_backend import (REVIEWS_RATINGS_DOWN, REVIEWS_V2, REVIEWS_V3, TEXT1, TEXT2,
-                           Reply, reviews_body, stars)
+                           reviews_body, stars)
 
 TITLE = "<title>Simple Bookstore App</title>"
 FILLED = 'id="glyphicon glyphicon-star"'

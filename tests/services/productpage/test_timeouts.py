@@ -8,8 +8,9 @@ import pytest
 import requests
 
 from tests.support.processes import ServiceProcess
+from tests.support.stub_server import Reply
 
-from .stub_backend import Reply
+pytestmark = pytest.mark.slow  # waits out the 3 s and 6 s timeouts
 
 SLOW = 4.5  # longer than the 3 s timeout
 

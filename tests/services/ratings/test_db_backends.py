@@ -11,6 +11,8 @@ from tests.support.databases import DatabaseServer
 
 from .conftest import ratings_client
 
+pytestmark = pytest.mark.db
+
 LOAD_ERROR = b'{"error":"could not load ratings from database"}'
 
 

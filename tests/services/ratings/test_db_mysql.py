@@ -8,6 +8,8 @@ from tests.support.databases import DatabaseServer
 
 from .conftest import ratings_client
 
+pytestmark = pytest.mark.db
+
 CONNECT_ERROR = b'{"error":"could not connect to ratings database"}'
 
 

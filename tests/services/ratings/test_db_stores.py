@@ -18,6 +18,8 @@ from tests.support.databases import DatabaseServer
 from tests.support.net import wait_until
 from tests.support.processes import ServiceProcess
 
+pytestmark = pytest.mark.db
+
 SEEDED = {"Reviewer1": 5, "Reviewer2": 4}
 CONNECT_ERROR = {"error": "could not connect to ratings database"}
 # Generous for a loaded 2-core machine; the store's own bounds are a few seconds.

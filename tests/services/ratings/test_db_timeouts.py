@@ -12,6 +12,8 @@ from tests.support.databases import ROOT_PASSWORD
 
 from .conftest import ratings_client
 
+pytestmark = pytest.mark.slow  # waits out the stores' connect timeouts
+
 CONNECT_ERROR = b'{"error":"could not connect to ratings database"}'
 BOUND_SECONDS = 6.0  # connect/handshake timeouts are 1-2 s; slack for a busy machine
 

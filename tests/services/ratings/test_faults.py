@@ -10,6 +10,8 @@ from __future__ import annotations
 import logging
 import time
 
+import pytest
+
 from tests.support.net import wait_until
 
 from .conftest import ratings_client
@@ -60,6 +62,7 @@ def test_v_delayed_really_waits():
     assert time.monotonic() - started >= 0.5
 
 
+@pytest.mark.slow
 def test_v_unavailable_flips_every_period_and_stays_healthy():
     period = 1.0
     before = time.monotonic()
@@ -76,6 +79,7 @@ HEALTHY = (200, b'{"status":"Ratings is healthy"}', 200)
 UNHEALTHY = (500, b'{"status":"Ratings is not healthy"}', 503)
 
 
+@pytest.mark.slow
 def test_v_unhealthy_flips_health_and_availability_together():
     period = 1.0
     before = time.monotonic()

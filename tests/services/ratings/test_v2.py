@@ -17,6 +17,7 @@ def v2():
     return ratings_client(SERVICE_VERSION="v2", MONGO_DB_URL=f"mongodb://127.0.0.1:{port}/test")
 
 
+@pytest.mark.slow
 def test_get_without_a_database_is_500_could_not_connect(v2):
     response = v2.get("/ratings/0")
     assert (response.status_code, response.data) == (500, CONNECT_ERROR)

@@ -59,6 +59,7 @@ def test_bad_configuration_exits_3_with_one_line_naming_the_variable():
     assert "Traceback" not in output
 
 
+@pytest.mark.slow
 def test_v_unavailable_phases_hold_across_gunicorn_threads():
     with ServiceProcess("ratings", {"SERVICE_VERSION": "v-unavailable",
                                     "RATINGS_UNAVAILABLE_PERIOD_SECONDS": "1"}) as process:

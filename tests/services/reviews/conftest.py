@@ -5,14 +5,14 @@ import pytest
 
 from reviews.app import create_app
 from reviews.config import Config
-from tests.support.recording_server import RecordingServer, Reply
+from tests.support.stub_server import Reply, StubServer
 
 RATINGS_0 = b'{"id":0,"ratings":{"Reviewer1":5,"Reviewer2":4}}'
 
 
 @pytest.fixture(scope="module")
 def ratings():
-    server = RecordingServer(Reply(body=RATINGS_0))
+    server = StubServer(Reply(body=RATINGS_0))
     yield server
     server.close()
 
@@ -20,12 +20,12 @@ def ratings():
 @pytest.fixture
 def stand_in(ratings):
     """The module's ratings stand-in, answering v1 ratings with nothing recorded."""
-    ratings.reply = Reply(body=RATINGS_0)
+    ratings.answer = Reply(body=RATINGS_0)
     ratings.clear()
     return ratings
 
 
-def reviews_app(ratings: RecordingServer, **env: str):
+def reviews_app(ratings: StubServer, **env: str):
     """A reviews app whose ratings service is the stand-in."""
     environ = {"RATINGS_HOSTNAME": "127.0.0.1", "RATINGS_SERVICE_PORT": str(ratings.port), **env}
     return create_app(Config.from_environ(environ))

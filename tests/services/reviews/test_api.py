@@ -7,7 +7,7 @@ import pytest
 from reviews.app import create_app
 from reviews.config import Config
 from tests.support.net import free_port
-from tests.support.recording_server import Reply
+from tests.support.stub_server import Reply
 
 from .conftest import reviews_app
 
@@ -33,7 +33,7 @@ def test_v1_body_is_upstreams_exact_bytes(v1, stand_in):
     assert response.status_code == 200
     assert response.headers["Content-Type"] == "application/json"
     assert response.data == body("reviews-v1-abc")
-    assert stand_in.received == []  # v1 never calls ratings
+    assert stand_in.requests() == []  # v1 never calls ratings
 
 
 def test_v2_body_has_black_stars(v2, stand_in):
@@ -45,9 +45,9 @@ def test_v3_body_has_red_stars(v3, stand_in):
 
 
 def test_stars_follow_the_ratings_answer(v2, stand_in):
-    stand_in.reply = Reply(body=b'{"id":3,"ratings":{"Reviewer2":1,"Reviewer1":2,"Reviewer3":9}}')
+    stand_in.answer = Reply(body=b'{"id":3,"ratings":{"Reviewer2":1,"Reviewer1":2,"Reviewer3":9}}')
     assert v2.get("/reviews/3").data == body("reviews-v2-abc", stars(2, "black"), stars(1, "black"), product="3")
-    [request] = stand_in.received
+    [request] = stand_in.requests()
     assert request.path == "/ratings/3"
 
 
@@ -73,7 +73,7 @@ def test_outside_values_are_json_escaped(stand_in):
     Reply(200, b'{"id":0,"ratings":"five"}'),
 ])
 def test_ratings_failures_show_the_error_for_both_reviewers(v3, stand_in, reply):
-    stand_in.reply = reply
+    stand_in.answer = reply
     response = v3.get("/reviews/0")
     assert response.status_code == 200
     assert response.data == body("reviews-v3-abc", UNAVAILABLE, UNAVAILABLE)
@@ -87,7 +87,7 @@ def test_ratings_failures_show_the_error_for_both_reviewers(v3, stand_in, reply)
     (b'{"Reviewer1":-2147483648,"Reviewer2":2147483648}', stars(-2147483648, "red"), UNAVAILABLE),
 ])
 def test_each_reviewer_without_a_usable_rating_gets_the_error(v3, stand_in, ratings_object, rating1, rating2):
-    stand_in.reply = Reply(body=b'{"id":0,"ratings":' + ratings_object + b"}")
+    stand_in.answer = Reply(body=b'{"id":0,"ratings":' + ratings_object + b"}")
     assert v3.get("/reviews/0").data == body("reviews-v3-abc", rating1, rating2)
 
 
@@ -112,7 +112,7 @@ def test_headers_travel_to_ratings(v2, stand_in):
     not_forwarded = {"b3": "80f198ee56343ba8-e457b5a2e4d86bd1-1", "baggage": "k=v",
                      "x-forwarded-for": "10.0.0.1", "x-envoy-attempt-count": "1"}
     v2.get("/reviews/0", headers={**sent, **not_forwarded, "Accept": "text/html"})
-    [request] = stand_in.received
+    [request] = stand_in.requests()
     for name, value in sent.items():
         assert request.headers.get(name) == value, name
     for name in not_forwarded:
@@ -122,7 +122,7 @@ def test_headers_travel_to_ratings(v2, stand_in):
 
 def test_repeated_headers_arrive_comma_joined(v2, stand_in):
     v2.get("/reviews/0", headers=[("x-request-id", "a"), ("x-request-id", "b")])
-    [request] = stand_in.received
+    [request] = stand_in.requests()
     assert request.headers["x-request-id"] == "a, b"
 
 
@@ -157,4 +157,4 @@ def test_head_and_options_are_answered(v1):
 
 def test_ratings_is_asked_for_the_normalised_id(v2, stand_in):
     v2.get("/reviews/+007")
-    assert [r.path for r in stand_in.received] == ["/ratings/7"]
+    assert [r.path for r in stand_in.requests()] == ["/ratings/7"]

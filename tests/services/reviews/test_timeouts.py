@@ -11,15 +11,17 @@ import time
 
 import pytest
 
-from tests.support.recording_server import RecordingServer, Reply
+from tests.support.stub_server import Reply, StubServer
 
 from .conftest import reviews_app
 from .test_api import UNAVAILABLE, body
 
+pytestmark = pytest.mark.slow  # waits out the 2.5 s and 10 s ratings timeouts
+
 
 @pytest.fixture(scope="module")
 def silent_ratings():
-    server = RecordingServer(Reply(delay=None))
+    server = StubServer(Reply(delay=None))
     yield server
     server.close()
 
@@ -36,6 +38,6 @@ def test_reviews_gives_up_on_a_silent_ratings(silent_ratings, color, timeout):
 
 
 def test_red_reviews_still_waits_for_a_slow_but_timely_ratings(stand_in):
-    stand_in.reply = Reply(body=b'{"id":0,"ratings":{"Reviewer1":1,"Reviewer2":2}}', delay=1.0)
+    stand_in.answer = Reply(body=b'{"id":0,"ratings":{"Reviewer1":1,"Reviewer2":2}}', delay=1.0)
     client = reviews_app(stand_in, ENABLE_RATINGS="true", STAR_COLOR="red").test_client()
     assert b'"stars": 1' in client.get("/reviews/0").data

@@ -22,7 +22,7 @@ def test_gunicorn_serves_reviews_v3(reviews, stand_in):
     assert response.status_code == 200
     assert response.headers["Content-Type"] == "application/json"
     assert response.content == body("reviews-v3-abc", stars(5, "red"), stars(4, "red"))
-    [request] = stand_in.received
+    [request] = stand_in.requests()
     assert request.headers["end-user"] == "jason"
 
 

@@ -1,6 +1,6 @@
 """Build the bake file's service images with podman, from the local base and a wheelhouse.
 
-``python -m tests.images.build [TARGET ...]`` is what ``make images`` runs on machines
+``python -m tools.images.build [TARGET ...]`` is what ``make images`` runs on machines
 without Docker; the image tests call :func:`build_services` the same way. Each target is
 built exactly as bake would (its Dockerfile, context and build arguments), except that
 ``BASE_IMAGE`` is the debootstrap base and ``PIP_SOURCE=wheelhouse``, because neither a

@@ -3,16 +3,16 @@ locally. reviews v3 -> ratings v2 -> MongoDB, then -> ratings v2-mysql -> MariaD
 page's stars are the ratings each database holds."""
 from __future__ import annotations
 
-import json
-
 import pymysql
 import pytest
 import requests
 from pymongo import MongoClient
 
 from tests.support.databases import ROOT_PASSWORD
-from tests.support.net import free_port, wait_until
-from tests.support.runner import REPO, bookinfo, processes_writing_under
+from tests.support.net import wait_until
+from tests.support.runner import REPO, RunningStack
+
+pytestmark = pytest.mark.db
 
 MANIFESTS = ("platform/kube/bookinfo.yaml", "networking/bookinfo-gateway.yaml",
              "networking/destination-rule-all.yaml", "platform/kube/bookinfo-db.yaml",
@@ -22,24 +22,8 @@ MANIFESTS = ("platform/kube/bookinfo.yaml", "networking/bookinfo-gateway.yaml",
 STAR = 'id="glyphicon glyphicon-star"'
 
 
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory):
-    home = tmp_path_factory.mktemp("bookinfo-db-home")
-    port = free_port()
-    args = ["up", "--detach", "--port", port]
-    for manifest in MANIFESTS:
-        args += ["-f", REPO / manifest]
-    started = bookinfo(home, *args)
-    assert started.returncode == 0, started.stderr
-    yield home, f"http://127.0.0.1:{port}"
-    stopped = bookinfo(home, "down")
-    assert stopped.returncode == 0, stopped.stderr
-    assert processes_writing_under(home) == []
-
-
-def database_port(home, deployment: str) -> int:
-    pods = json.loads((home / "stack" / "stack.json").read_text())["pods"]
-    return next(pod["port"] for pod in pods if pod["deployment"] == deployment)
+def database_port(stack: RunningStack, deployment: str) -> int:
+    return next(pod["port"] for pod in stack.state()["pods"] if pod["deployment"] == deployment)
 
 
 def stars(url: str) -> int:
@@ -50,9 +34,9 @@ def stars(url: str) -> int:
 
 
 def test_the_page_shows_the_stars_mongodb_holds(stack):
-    home, url = stack
+    url = stack.url
     assert stars(url) == 5 + 4  # the seed
-    port = database_port(home, "mongodb-v1")
+    port = database_port(stack, "mongodb-v1")
     with MongoClient(f"mongodb://127.0.0.1:{port}/?directConnection=true",
                      serverSelectionTimeoutMS=5000) as client:
         seed = client.get_database("test").get_collection("ratings")
@@ -62,12 +46,13 @@ def test_the_page_shows_the_stars_mongodb_holds(stack):
 
 
 def test_the_page_shows_the_stars_mysql_holds_once_routed_there(stack):
-    home, url = stack
-    port = database_port(home, "mysqldb-v1")
+    url = stack.url
+    port = database_port(stack, "mysqldb-v1")
     with pymysql.connect(host="127.0.0.1", port=port, user="root", password=ROOT_PASSWORD,
                          database="test", autocommit=True) as connection:
         with connection.cursor() as cursor:
             cursor.execute("UPDATE ratings SET Rating = 1 WHERE ReviewID IN (1, 2)")
-    applied = bookinfo(home, "apply", "-f", REPO / "networking/virtual-service-ratings-mysql.yaml")
-    assert applied.returncode == 0, applied.stderr
+    assert stack.apply(REPO / "networking/virtual-service-ratings-mysql.yaml") == [
+        "virtualservice.networking.istio.io/reviews unchanged",
+        "virtualservice.networking.istio.io/ratings configured"]
     wait_until(lambda: stars(url) == 1 + 1, timeout=20, what="the page to use ratings v2-mysql")
