@@ -2,7 +2,6 @@
 import json
 
 from bookinfo.envoy.xds import XdsFiles, inline_routes
-from bookinfo.system.files import atomic_write
 from bookinfo.mesh.model import MeshInputs, Workload
 from bookinfo.objects.services import Service, ServicePort
 from bookinfo.mesh.translate import build
@@ -50,14 +49,6 @@ def test_unchanged_files_are_left_alone_and_changed_ones_replaced(tmp_path):
 def test_route_file_names_are_distinct_for_similar_names(tmp_path):
     files = XdsFiles(tmp_path)
     assert files.route_file("outbound|a|b|1") != files.route_file("outbound|a:b|1")
-
-
-def test_atomic_write_replaces_whole_file(tmp_path):
-    target = tmp_path / "f.json"
-    atomic_write(target, "old")
-    atomic_write(target, "new")
-    assert target.read_text() == "new"
-    assert [p.name for p in tmp_path.iterdir()] == ["f.json"]
 
 
 def test_inline_routes_embeds_each_listeners_route_configuration():

@@ -12,7 +12,7 @@ from bookinfo.objects import load_paths
 from bookinfo.errors import InvalidObjects
 from bookinfo.objects.store import Store
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 BOOKINFO = REPO / "platform" / "kube" / "bookinfo.yaml"
 
 

@@ -14,7 +14,7 @@ from bookinfo.errors import InvalidObjects, StoreError
 from bookinfo.objects.store import LAST_APPLIED, Store
 from tests.support.net import wait_until
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 ALL_V1 = str(REPO / "networking" / "virtual-service-all-v1.yaml")
 REVIEWS_50_V3 = str(REPO / "networking" / "virtual-service-reviews-50-v3.yaml")
 
