@@ -47,6 +47,11 @@ class Backend:
                 if self.path == "/elsewhere":  # the same server under another host name
                     port = self.server.server_address[1]
                     return self._answer(302, b"", location=f"http://localhost:{port}/json")
+                if self.path == "/set-cookie":
+                    return self._answer(200, BODY, cookie="session=from-the-back-end; Path=/")
+                if self.path == "/to-https":
+                    port = self.server.server_address[1]
+                    return self._answer(302, b"", location=f"https://127.0.0.1:{port}/json")
                 if self.path == "/hang-up":
                     # Keep-alive as far as the client knows, but closed after this answer:
                     # what a kept connection looks like once the server's idle timeout ends.
@@ -55,11 +60,13 @@ class Backend:
                     backend.release.wait(10)  # a back-end that does not answer in time
                 return self._answer(200, BODY)
 
-            def _answer(self, status, body, location=None, encoding=None):
+            def _answer(self, status, body, location=None, encoding=None, cookie=None):
                 self.send_response(status)
                 self.send_header("Content-Length", str(len(body)))
                 if location:
                     self.send_header("Location", location)
+                if cookie:
+                    self.send_header("Set-Cookie", cookie)
                 if encoding:
                     self.send_header("Content-Encoding", encoding)
                 self.end_headers()
@@ -68,7 +75,10 @@ class Backend:
             def log_message(self, *args):
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        class Server(ThreadingHTTPServer):
+            request_queue_size = 64  # many clients connecting at once are all accepted
+
+        self.server = Server(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
@@ -194,3 +204,38 @@ def test_a_kept_connection_the_server_closed_is_replaced(backend):
 def test_only_plain_http_urls_are_called(backend):
     with pytest.raises(CallFailed, match="only http"):
         MeshHttp().get(backend.url.replace("http:", "https:") + "/json", {}, 3)
+
+
+def test_a_redirect_to_https_is_not_followed(backend):
+    with pytest.raises(CallFailed):
+        MeshHttp().get(backend.url + "/to-https", {}, 3)
+    assert [path for _, path, _ in backend.seen] == ["/to-https"]
+
+
+@pytest.mark.parametrize("reuse", [False, True])
+def test_cookies_a_back_end_sets_are_not_sent_on_later_calls(backend, reuse):
+    # One client serves every user of a process: a back-end's Set-Cookie for one call
+    # must not travel with another user's calls.
+    http = MeshHttp(reuse_connections=reuse)
+    assert http.get(backend.url + "/set-cookie", {}, 3).status == 200
+    assert http.get(backend.url + "/json", {"cookie": "user=b"}, 3).status == 200
+    assert backend.seen[1][2]["cookie"] == b"user=b"
+    assert http.get(backend.url + "/json", {}, 3).status == 200
+    assert "cookie" not in backend.seen[2][2]
+
+
+def test_a_kept_client_serves_many_threads_at_once(backend):
+    http = MeshHttp(reuse_connections=True)
+    answers: list[int] = []
+
+    def call(n: int) -> None:
+        answers.append(http.get(backend.url + "/json", {"x-request-id": f"r{n}"}, 3).status)
+
+    threads = [threading.Thread(target=call, args=(n,)) for n in range(40)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert answers == [200] * 40
+    assert sorted(headers["x-request-id"] for _, _, headers in backend.seen) == sorted(
+        f"r{n}".encode() for n in range(40))
