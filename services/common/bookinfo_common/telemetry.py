@@ -72,9 +72,9 @@ def _install_provider(service_name: str, export: bool) -> None:
         _provider_installed = True
 
 
-def instrument(app: Flask, service_name: str, environ: Mapping[str, str]) -> None:
-    """Create server spans for every request of ``app``."""
-    _install_provider(service_name, exporter_configured(environ))
+def instrument(app: Flask, service_name: str, export: bool) -> None:
+    """Create server spans for every request of ``app`` (exported when ``export``)."""
+    _install_provider(service_name, export)
     FlaskInstrumentor().instrument_app(app, excluded_urls="health,metrics")
 
 
