@@ -21,8 +21,8 @@ from .settings import ConfigError, stop_for_config_error
 
 C = TypeVar("C")
 
-# What ``python -m <service>`` exits with when its argument is not a port (upstream's
-# Node and Ruby servers exit with -1 there).
+# What ``python -m <service>`` exits with when its argument is not a port: -1, as
+# upstream's details.rb exits.
 USAGE_EXIT_STATUS = 255
 
 
