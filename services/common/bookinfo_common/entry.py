@@ -19,15 +19,15 @@ from flask import Flask
 from .logs import configure_logging
 from .settings import ConfigError, stop_for_config_error
 
-C = TypeVar("C")
+ConfigT = TypeVar("ConfigT")
 
 # What ``python -m <service>`` exits with when its argument is not a port: -1, as
 # upstream's details.rb exits.
 USAGE_EXIT_STATUS = 255
 
 
-def app_from_environ(service: str, read_config: Callable[[Mapping[str, str]], C],
-                     create_app: Callable[[C], Flask]) -> Flask:
+def app_from_environ(service: str, read_config: Callable[[Mapping[str, str]], ConfigT],
+                     create_app: Callable[[ConfigT], Flask]) -> Flask:
     """``create_app(read_config(os.environ))``, or stop with one line on a ConfigError."""
     try:
         return create_app(read_config(os.environ))
@@ -35,8 +35,9 @@ def app_from_environ(service: str, read_config: Callable[[Mapping[str, str]], C]
         stop_for_config_error(service, exc)
 
 
-def run_development_server(service: str, read_config: Callable[[Mapping[str, str]], C],
-                           create_app: Callable[[C], Flask], argv: list[str] | None = None) -> int:
+def run_development_server(service: str, read_config: Callable[[Mapping[str, str]], ConfigT],
+                           create_app: Callable[[ConfigT], Flask],
+                           argv: list[str] | None = None) -> int:
     """Parse the single port argument, build the app and serve it (threaded)."""
     configure_logging()
     args = sys.argv[1:] if argv is None else argv
