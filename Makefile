@@ -9,7 +9,7 @@ PIP := $(PY) -m pip install --quiet -c constraints.txt
 
 venv: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml constraints.txt
+$(VENV)/.installed: pyproject.toml constraints.txt requirements-runner.txt $(wildcard services/*/requirements.txt)
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) -e '.[test]'
 	touch $@

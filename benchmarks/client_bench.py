@@ -2,11 +2,12 @@
 
 productpage makes two calls per page and reviews v2/v3 one, so the outbound client is a
 large share of the CPU per page (docs/performance.md). This times, in this process's
-CPU, ``requests.get`` (upstream's client), a kept ``requests.Session``, and
-``bookinfo_common.mesh_http.MeshHttp`` with a new connection per call (the images'
-default) and with kept connections (``bookinfo up``), each calling one Envoy that
-answers ``/details/0`` from memory with upstream's body and the headers productpage
-forwards. The server's CPU is not counted.
+CPU, ``requests.get`` (upstream's client, which reads the environment for proxies and
+``.netrc`` on every call) and our client, ``bookinfo_common.mesh_http.MeshHttp`` (requests
+without the environment), with a new connection per call (the images' default) and
+with kept connections (``bookinfo up``), each calling one Envoy that answers
+``/details/0`` from memory with upstream's body and the headers productpage forwards.
+The server's CPU is not counted.
 """
 from __future__ import annotations
 
@@ -60,12 +61,9 @@ def main() -> int:
     stub = start([envoy, "-c", str(scratch / "stub.json"), "--disable-hot-restart",
                   "--concurrency", "1", "--log-level", "warn"], {}, scratch / "stub.log")
     url = f"http://127.0.0.1:{port}/details/0"
-    session = requests.Session()
-    session.trust_env = False
     new_connections, kept_connections = MeshHttp(), MeshHttp(reuse_connections=True)
     clients = {
         "requests.get (upstream), new connection": lambda: requests.get(url, headers=HEADERS, timeout=3).content,
-        "requests.Session, kept connection": lambda: session.get(url, headers=HEADERS, timeout=3).content,
         "MeshHttp, new connection (images)": lambda: new_connections.get(url, HEADERS, 3.0).body,
         "MeshHttp, kept connection (bookinfo up)": lambda: kept_connections.get(url, HEADERS, 3.0).body,
     }

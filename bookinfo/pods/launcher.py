@@ -28,7 +28,8 @@ from bookinfo.pods import dns as pod_dns
 from bookinfo.system.processes import start_ticks
 
 # What every Bookinfo service imports; importing the app modules does not read the
-# environment (create_app does), so it is safe before the pod's env is in place.
+# environment (each service's wsgi module does, when gunicorn loads it in the pod), so it is
+# safe before the pod's env is in place.
 PRELOAD = ("gunicorn.app.wsgiapp", "gunicorn.workers.gthread", "bookinfo_common.app_base",
            "productpage.app", "details.app", "reviews.app", "ratings.app")
 

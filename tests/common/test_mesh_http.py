@@ -3,6 +3,7 @@ call unless reuse is turned on (bookinfo_common.mesh_http)."""
 from __future__ import annotations
 
 import gzip
+import threading
 import time
 import zlib
 
@@ -37,6 +38,8 @@ def answers(port: int) -> dict[str, Reply]:
         # kept connection looks like once the server's idle timeout ends.
         "/hang-up": Reply(body=BODY, hang_up=True),
         "/slow": Reply(body=BODY, delay=None),  # a back-end that does not answer in time
+        "/set-cookie": Reply(body=BODY, headers=(("Set-Cookie", "session=from-the-back-end; Path=/"),)),
+        "/to-https": Reply(302, headers=(("Location", f"https://127.0.0.1:{port}/json"),)),
     }
 
 
@@ -158,3 +161,38 @@ def test_a_kept_connection_the_server_closed_is_replaced(backend):
 def test_only_plain_http_urls_are_called(backend):
     with pytest.raises(CallFailed, match="only http"):
         MeshHttp().get(backend.url.replace("http:", "https:") + "/json", {}, 3)
+
+
+def test_a_redirect_to_https_is_not_followed(backend):
+    with pytest.raises(CallFailed):
+        MeshHttp().get(backend.url + "/to-https", {}, 3)
+    assert [r.path for r in backend.requests()] == ["/to-https"]
+
+
+@pytest.mark.parametrize("reuse", [False, True])
+def test_cookies_a_back_end_sets_are_not_sent_on_later_calls(backend, reuse):
+    # One client serves every user of a process: a back-end's Set-Cookie for one call
+    # must not travel with another user's calls.
+    http = MeshHttp(reuse_connections=reuse)
+    assert http.get(backend.url + "/set-cookie", {}, 3).status == 200
+    assert http.get(backend.url + "/json", {"cookie": "user=b"}, 3).status == 200
+    assert backend.requests()[1].header("cookie") == b"user=b"
+    assert http.get(backend.url + "/json", {}, 3).status == 200
+    assert "cookie" not in backend.requests()[2].names
+
+
+def test_a_kept_client_serves_many_threads_at_once(backend):
+    http = MeshHttp(reuse_connections=True)
+    answers: list[int] = []
+
+    def call(n: int) -> None:
+        answers.append(http.get(backend.url + "/json", {"x-request-id": f"r{n}"}, 3).status)
+
+    threads = [threading.Thread(target=call, args=(n,)) for n in range(40)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert answers == [200] * 40
+    assert sorted(r.header("x-request-id") for r in backend.requests()) == sorted(
+        f"r{n}".encode() for n in range(40))

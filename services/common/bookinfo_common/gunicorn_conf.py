@@ -16,8 +16,8 @@ import sys
 import tempfile
 
 from bookinfo_common.access_log import ACCESS_LOG_FORMAT
-from bookinfo_common.serve import configuration_error, workers_or_exit
-from bookinfo_common.settings import METRICS_DIR_VARIABLE
+from bookinfo_common.serve import workers_or_exit
+from bookinfo_common.settings import METRICS_DIR_VARIABLE, stop_for_config_error
 
 # The metrics directory this server made (removed when it exits), if it made one.
 _made_metrics_dirs: list[str] = []
@@ -34,7 +34,8 @@ def on_starting(server) -> None:
     named = os.environ.get(METRICS_DIR_VARIABLE)
     if named is not None:
         if not os.path.isdir(named):
-            configuration_error(f"{METRICS_DIR_VARIABLE} must name a directory, got {named!r}")
+            stop_for_config_error("gunicorn",
+                                  f"{METRICS_DIR_VARIABLE} must name a directory, got {named!r}")
         return
     if server.cfg.workers < 2:
         return

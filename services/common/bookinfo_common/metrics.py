@@ -10,20 +10,15 @@ including workers that have since exited; the ``process_*``, ``python_gc_*`` and
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 from flask import Blueprint, Response
 from prometheus_client import (CONTENT_TYPE_LATEST, GC_COLLECTOR, PLATFORM_COLLECTOR,
                                PROCESS_COLLECTOR, REGISTRY, CollectorRegistry, generate_latest)
 from prometheus_client.multiprocess import MultiProcessCollector
 
-from .settings import METRICS_DIR_VARIABLE
 
-
-def registry_for(environ: Mapping[str, str]) -> CollectorRegistry:
-    """The default registry, or with several workers their summed counters plus this
-    worker's process, platform and GC series."""
-    directory = environ.get(METRICS_DIR_VARIABLE)
+def registry_for(directory: str | None) -> CollectorRegistry:
+    """The default registry, or with several workers (``directory`` is their multiprocess
+    directory) their summed counters plus this worker's process, platform and GC series."""
     if not directory:
         return REGISTRY
     registry = CollectorRegistry()
@@ -33,9 +28,9 @@ def registry_for(environ: Mapping[str, str]) -> CollectorRegistry:
     return registry
 
 
-def metrics_blueprint(environ: Mapping[str, str]) -> Blueprint:
-    """The ``/metrics`` route over the registry that ``environ`` calls for."""
-    registry = registry_for(environ)
+def metrics_blueprint(directory: str | None) -> Blueprint:
+    """The ``/metrics`` route over the registry for the multiprocess ``directory``, if any."""
+    registry = registry_for(directory)
     blueprint = Blueprint("metrics", __name__)
 
     @blueprint.get("/metrics")

@@ -13,15 +13,14 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Mapping
-from typing import NoReturn
 
-from .settings import CONFIG_ERROR_EXIT_STATUS, ConfigError, env_int
+from .settings import ConfigError, env_int, stop_for_config_error
 
 # gunicorn's own default for ``workers`` reads this variable (set by Heroku-style
 # platforms and by operators sizing a pod); a value in a settings file would hide it.
 WORKERS_VARIABLE = "WEB_CONCURRENCY"
 # One worker when the variable is unset: the threads carry the concurrency, and a second
-# interpreter costs ~30 MiB for a gain only when the pod has a second core to spare
+# interpreter costs memory for a gain only when the pod has a second core to spare
 # (docs/performance.md). productpage's image sets its own default.
 DEFAULT_WORKERS = 1
 
@@ -34,18 +33,12 @@ def workers_from_environ(environ: Mapping[str, str], default: int = DEFAULT_WORK
     return count
 
 
-def configuration_error(message: str) -> NoReturn:
-    """Stop gunicorn with one line and status 3, where it would print a traceback."""
-    print(f"gunicorn: configuration error: {message}", file=sys.stderr)
-    sys.exit(CONFIG_ERROR_EXIT_STATUS)
-
-
 def workers_or_exit(default: int = DEFAULT_WORKERS) -> int:
     """The worker count for this gunicorn; a bad value stops it with one line, status 3."""
     try:
         return workers_from_environ(os.environ, default)
     except ConfigError as exc:
-        configuration_error(str(exc))
+        stop_for_config_error("gunicorn", exc)
 
 
 def main() -> None:

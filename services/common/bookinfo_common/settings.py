@@ -6,7 +6,9 @@ value is reported once, by name, before the server accepts a request.
 """
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping
+from typing import NoReturn
 
 
 class ConfigError(ValueError):
@@ -22,6 +24,16 @@ CONFIG_ERROR_EXIT_STATUS = 3
 # several workers, read by ``/metrics`` (bookinfo_common.metrics). Named here, where no
 # prometheus_client import comes with it: the variable must be set before that import.
 METRICS_DIR_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
+
+
+def stop_for_config_error(prog: str, cause: str | ConfigError) -> NoReturn:
+    """Stop the process with one line on stderr naming the cause, and status 3.
+
+    A bad setting is an operator's mistake, not a bug: the line says more than a
+    traceback would, and every service and the server command stop the same way.
+    """
+    print(f"{prog}: configuration error: {cause}", file=sys.stderr)
+    sys.exit(CONFIG_ERROR_EXIT_STATUS)
 
 
 def env_str(environ: Mapping[str, str], name: str, default: str | None = None) -> str | None:

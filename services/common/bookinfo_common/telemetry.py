@@ -8,9 +8,8 @@ productpage forwards the incoming B3 trace id, span id and sampled flag unchange
 
 Without an exporter the provider samples nothing (``ALWAYS_OFF``, even under a sampled
 parent): the instrumentation still runs and context still propagates, but every span
-is a non-recording one, so nothing is built that no one would read. Measured (timeit,
-a server span with the instrumentation's dozen attributes): 64 µs of CPU recorded and
-dropped, 7 µs non-recording; a product page makes four.
+is a non-recording one, so nothing is built that no one would read (a recorded span
+costs several times the CPU of a non-recording one: docs/performance.md).
 """
 from __future__ import annotations
 
@@ -72,9 +71,9 @@ def _install_provider(service_name: str, export: bool) -> None:
         _provider_installed = True
 
 
-def instrument(app: Flask, service_name: str, environ: Mapping[str, str]) -> None:
-    """Create server spans for every request of ``app``."""
-    _install_provider(service_name, exporter_configured(environ))
+def instrument(app: Flask, service_name: str, export: bool) -> None:
+    """Create server spans for every request of ``app`` (exported when ``export``)."""
+    _install_provider(service_name, export)
     FlaskInstrumentor().instrument_app(app, excluded_urls="health,metrics")
 
 

@@ -1,10 +1,9 @@
 """``python -m details PORT``: upstream's ``details.rb PORT`` on the development server."""
-import os
 import sys
 
-from bookinfo_common.devserver import run
+from bookinfo_common.entry import run_development_server
 
 from .app import create_app
 from .config import Config
 
-sys.exit(run("details", lambda: create_app(Config.from_environ(os.environ))))
+sys.exit(run_development_server("details", Config.from_environ, create_app))

@@ -5,7 +5,7 @@ docs/upstream-behaviour.md#details-v2-the-book-service.
 """
 from __future__ import annotations
 
-from flask import Blueprint, current_app, request
+from flask import Blueprint, request
 
 from bookinfo_common.errors import json_response
 from bookinfo_common.propagation import FORWARDED, copy_headers
@@ -13,6 +13,7 @@ from bookinfo_common.propagation import FORWARDED, copy_headers
 from .book import fixed_details
 from .mount import mount_prefix
 from .product_id import product_id_from_path
+from .runtime import runtime
 
 details_blueprint = Blueprint("details", __name__)
 
@@ -24,7 +25,7 @@ BOOKS_FORWARDED = tuple(name for name in FORWARDED if name not in ("cookie", "au
 def book_details(rest: str = ""):
     """Parse the id from the last path segment and answer the book record."""
     product_id = product_id_from_path(request.path)
-    books = current_app.extensions["details.books"]
+    books = runtime().books
     if books is None:
         return json_response(fixed_details(product_id))
     return json_response(books.details(product_id, copy_headers(request.headers, BOOKS_FORWARDED)))

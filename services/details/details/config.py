@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from bookinfo_common.app_base import SharedConfig
 from bookinfo_common.settings import ConfigError, env_flag_exact_true, env_str
 
 
@@ -14,6 +15,8 @@ class Config:
 
     external_book_service: bool = False
     books_base_url: str = "https://www.googleapis.com:443"
+    # Span export and the metrics directory, as every service's app reads them.
+    shared: SharedConfig = SharedConfig()
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> "Config":
@@ -30,4 +33,5 @@ class Config:
         return cls(
             external_book_service=env_flag_exact_true(environ, "ENABLE_EXTERNAL_BOOK_SERVICE"),
             books_base_url=base_url,
+            shared=SharedConfig.from_environ(environ),
         )

@@ -1,10 +1,9 @@
 """``python -m productpage PORT``: upstream's ``python productpage.py <port>``."""
-import os
 import sys
 
-from bookinfo_common.devserver import run
+from bookinfo_common.entry import run_development_server
 
 from .app import create_app
 from .config import Config
 
-sys.exit(run("productpage", lambda: create_app(Config.from_environ(os.environ))))
+sys.exit(run_development_server("productpage", Config.from_environ, create_app))

@@ -18,7 +18,7 @@ from .identity import current_user
 from .outbound import outbound_headers
 from .runtime import runtime
 
-api = Blueprint("api", __name__, url_prefix="/api/v1/products")
+api_blueprint = Blueprint("api", __name__, url_prefix="/api/v1/products")
 
 
 def spaced_json(value, status: int = 200) -> Response:
@@ -26,22 +26,22 @@ def spaced_json(value, status: int = 200) -> Response:
     return Response(json.dumps(value), status=status, content_type="application/json")
 
 
-@api.get("")
+@api_blueprint.get("")
 def products() -> Response:
     return spaced_json(PRODUCTS)
 
 
-@api.get("/<product_id>")
+@api_blueprint.get("/<product_id>")
 def product(product_id: str) -> Response:
     return _proxy(runtime().backends.details, product_id)
 
 
-@api.get("/<product_id>/reviews")
+@api_blueprint.get("/<product_id>/reviews")
 def product_reviews(product_id: str) -> Response:
     return _proxy(runtime().backends.reviews, product_id)
 
 
-@api.get("/<product_id>/ratings")
+@api_blueprint.get("/<product_id>/ratings")
 def product_ratings(product_id: str) -> Response:
     return _proxy(runtime().backends.ratings, product_id)
 

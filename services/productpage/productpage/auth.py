@@ -15,19 +15,19 @@ from flask import Blueprint, Response, redirect, request
 
 from .identity import sign_in, sign_out
 
-auth = Blueprint("auth", __name__)
+auth_blueprint = Blueprint("auth", __name__)
 
 FALLBACK_TARGET = "/productpage"
 
 
-@auth.post("/login")
+@auth_blueprint.post("/login")
 def login() -> Response:
     """Store ``username`` (form body or query string) in the session."""
     sign_in(request.values.get("username"))
     return redirect(return_target(request.headers.get("Referer"), request.host))
 
 
-@auth.get("/logout")
+@auth_blueprint.get("/logout")
 def logout() -> Response:
     sign_out()
     return redirect(return_target(request.headers.get("Referer"), request.host))

@@ -5,10 +5,9 @@ Each call opens a new connection, as upstream does. Behind an Istio sidecar Envo
 balances every request anyway, but under ambient's ztunnel (L4), kube-proxy or
 docker-compose the balancing is per connection: a pooled keep-alive connection would
 pin a worker to one reviews pod and the round-robin over v1/v2/v3 that the tasks show
-would disappear. Measured on loopback, pooling saves about 1.2 ms per call (2.5 ms →
-1.3 ms), which does not pay for that (docs/compatibility.md). Only the local runner,
-whose every call goes to Envoy, turns reuse on (``BOOKINFO_REUSE_CONNECTIONS``, see
-``bookinfo_common.mesh_http``, which also says why the calls skip ``requests.get``).
+would disappear; the CPU that pooling saves does not pay for that (docs/compatibility.md).
+Only the local runner, whose every call goes to Envoy, turns reuse on
+(``BOOKINFO_REUSE_CONNECTIONS``, see ``bookinfo_common.mesh_http``).
 """
 from __future__ import annotations
 

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from types import MappingProxyType
+from dataclasses import dataclass
 
+from bookinfo_common.app_base import SharedConfig
 from bookinfo_common.mesh_http import reuse_connections
-from bookinfo_common.settings import METRICS_DIR_VARIABLE, ConfigError, env_int, service_host
-from bookinfo_common.telemetry import exporter_configured
+from bookinfo_common.settings import ConfigError, env_int, service_host
 
 # Upstream signs its session cookie with the example key from Flask's documentation.
 # Using the same bytes when no key is configured keeps cookies interchangeable with
@@ -29,9 +28,8 @@ class Config:
     secret_key: bytes = DEMO_SECRET_KEY
     # Keep-alive connections to the back-ends (only the local runner turns this on).
     reuse_connections: bool = False
-    # What the shared library reads when it builds the app: the OTEL_* variables (the
-    # tracing set-up decides on export) and prometheus_client's multiprocess directory.
-    common_environ: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    # Span export and the metrics directory, as every service's app reads them.
+    shared: SharedConfig = SharedConfig()
 
     @property
     def uses_demo_secret_key(self) -> bool:
@@ -41,7 +39,7 @@ class Config:
     @property
     def export_spans(self) -> bool:
         """Whether an OTLP exporter is configured (then B3 carries our own span)."""
-        return exporter_configured(self.common_environ)
+        return self.shared.export_spans
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> "Config":
@@ -56,9 +54,7 @@ class Config:
             flood_factor=flood_factor,
             secret_key=_secret_key(environ),
             reuse_connections=reuse_connections(environ),
-            common_environ=MappingProxyType(
-                {k: v for k, v in environ.items()
-                 if k.startswith("OTEL_") or k == METRICS_DIR_VARIABLE}),
+            shared=SharedConfig.from_environ(environ),
         )
 
 

@@ -14,13 +14,13 @@ from .outbound import outbound_headers
 from .presentation import DetailsView, ReviewsView
 from .runtime import runtime
 
-pages = Blueprint("pages", __name__)
+pages_blueprint = Blueprint("pages", __name__)
 
 HEALTHY = "Product page is healthy"
 
 
-@pages.get("/")
-@pages.get("/index.html")
+@pages_blueprint.get("/")
+@pages_blueprint.get("/index.html")
 def index() -> str:
     """The landing page: the service tree, rooted at productpage itself.
 
@@ -42,12 +42,12 @@ def service_topology(productpage_url: str, config: Config) -> dict:
     ])
 
 
-@pages.get("/health")
+@pages_blueprint.get("/health")
 def health() -> Response:
     return Response(HEALTHY, content_type="text/html; charset=utf-8")
 
 
-@pages.get("/productpage")
+@pages_blueprint.get("/productpage")
 def productpage() -> str:
     """Product 0 with its details and reviews; 200 whatever the back-ends do.
 

@@ -3,14 +3,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import Flask, current_app
+from flask import Flask
 
+from bookinfo_common.app_state import AppState
 from bookinfo_common.mesh_http import MeshHttp
 
 from .backends import Backends
 from .config import Config
-
-_EXTENSION_KEY = "productpage"
 
 
 @dataclass(frozen=True)
@@ -19,13 +18,16 @@ class Runtime:
     backends: Backends
 
 
+_STATE: AppState[Runtime] = AppState("productpage")
+
+
 def attach_runtime(app: Flask, config: Config) -> None:
     """Build the back-ends from ``config`` and keep both on the app."""
     backends = Backends.from_urls(config.details_url, config.reviews_url, config.ratings_url,
                                   MeshHttp(config.reuse_connections))
-    app.extensions[_EXTENSION_KEY] = Runtime(config, backends)
+    _STATE.attach(app, Runtime(config, backends))
 
 
 def runtime() -> Runtime:
     """The runtime of the app serving the current request."""
-    return current_app.extensions[_EXTENSION_KEY]
+    return _STATE.current()

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import math
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, request
 
 from .errors import InvalidProductId, InvalidRatingsJson
 from .javascript import InvalidJson, parse_int, parse_json
 from .responses import json_answer
+from .runtime import runtime
 from .store import DEFAULT_RATINGS
 
 ratings_blueprint = Blueprint("ratings", __name__)
@@ -42,8 +43,9 @@ def product_id() -> int:
 def get_ratings(rest: str) -> Response:
     """The stored ratings, or the default ones, unless a fault mode intervenes."""
     pid = product_id()
-    current_app.extensions["ratings.faults"].before_get()
-    ratings = current_app.extensions["ratings.store"].get(pid)
+    rt = runtime()
+    rt.faults.before_get()
+    ratings = rt.store.get(pid)
     return json_answer({"id": pid, "ratings": DEFAULT_RATINGS if ratings is None else ratings})
 
 
@@ -55,5 +57,5 @@ def post_ratings(rest: str) -> Response:
         ratings = parse_json(request.get_data(cache=False).decode("utf-8", errors="replace"))
     except InvalidJson:
         raise InvalidRatingsJson() from None
-    current_app.extensions["ratings.store"].put(pid, ratings)
+    runtime().store.put(pid, ratings)
     return json_answer({"id": pid, "ratings": ratings})

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from bookinfo_common.app_base import SharedConfig
 from bookinfo_common.settings import ConfigError, env_float, env_int, env_port, env_str
 
 DATABASE_VERSION = "v2"
@@ -34,6 +35,8 @@ class Config:
     unhealthy_period_seconds: float = 900.0
     # v1 and fault modes: how many products' POSTed ratings are kept in memory.
     max_stored_products: int = 1000
+    # Span export and the metrics directory, as every service's app reads them.
+    shared: SharedConfig = SharedConfig()
 
     @property
     def database_backed(self) -> bool:
@@ -73,4 +76,5 @@ class Config:
             unavailable_period_seconds=periods["RATINGS_UNAVAILABLE_PERIOD_SECONDS"],
             unhealthy_period_seconds=periods["RATINGS_UNHEALTHY_PERIOD_SECONDS"],
             max_stored_products=max_products,
+            shared=SharedConfig.from_environ(environ),
         )

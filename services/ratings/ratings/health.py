@@ -1,9 +1,10 @@
 """``/health`` (exactly: ``/health/`` is 404, as upstream)."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app
+from flask import Blueprint, Response
 
 from .responses import json_answer
+from .runtime import runtime
 
 health_blueprint = Blueprint("health", __name__)
 
@@ -17,10 +18,11 @@ def health() -> Response:
     a pod taken out of the Service would answer reviews with 503s instead of the
     contract's error bodies.
     """
-    if not current_app.extensions["ratings.faults"].healthy():
+    rt = runtime()
+    if not rt.faults.healthy():
         return json_answer({"status": "Ratings is not healthy"}, 500)
     body = {"status": "Ratings is healthy"}
-    if current_app.extensions["ratings.config"].database_backed:
-        reachable = current_app.extensions["ratings.store"].healthy()
+    if rt.config.database_backed:
+        reachable = rt.store.healthy()
         body["database"] = "reachable" if reachable else "unreachable"
     return json_answer(body)

@@ -1,9 +1,7 @@
-"""The WSGI entry point: ``gunicorn -c python:bookinfo_common.gunicorn_conf ratings.wsgi:app``."""
-import os
-
-from bookinfo_common.wsgi_entry import app_or_exit
+"""``ratings.wsgi:app``: the app gunicorn serves (``bookinfo_common.entry`` builds it)."""
+from bookinfo_common.entry import app_from_environ
 
 from .app import create_app
 from .config import Config
 
-app = app_or_exit("ratings", lambda: create_app(Config.from_environ(os.environ)))
+app = app_from_environ("ratings", Config.from_environ, create_app)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from bookinfo_common.app_base import SharedConfig
 from bookinfo_common.mesh_http import reuse_connections
 from bookinfo_common.settings import env_flag_java_boolean, service_host
 
@@ -25,6 +26,8 @@ class Config:
     clustername: str = "null"
     # A keep-alive connection to ratings (only the local runner turns this on).
     reuse_connections: bool = False
+    # Span export and the metrics directory, as every service's app reads them.
+    shared: SharedConfig = SharedConfig()
 
     @property
     def ratings_timeout_seconds(self) -> float:
@@ -41,4 +44,5 @@ class Config:
             podname=environ.get("HOSTNAME", "null"),
             clustername=environ.get("CLUSTER_NAME", "null"),
             reuse_connections=reuse_connections(environ),
+            shared=SharedConfig.from_environ(environ),
         )
