@@ -1,5 +1,5 @@
 # Every Bookinfo image, each target named exactly as upstream's image and behaving like it
-# with no extra environment (bookinfo/images.py is the table; tests/images checks this file
+# with no extra environment (bookinfo/pods/images.py is the table; tests/images checks this file
 # against it). Build context: the repository root.
 #
 #   docker buildx bake --load                  # all images, for this machine (see `make images`)
