@@ -12,7 +12,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from bookinfo_common.mesh_http import REUSE_CONNECTIONS_VARIABLE
+from bookinfo_common.settings import REUSE_CONNECTIONS_VARIABLE
 
 from bookinfo.errors import WorkloadError
 from bookinfo.objects.services import Service

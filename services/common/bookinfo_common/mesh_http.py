@@ -24,9 +24,7 @@ from http.cookiejar import DefaultCookiePolicy
 import requests
 from requests.adapters import HTTPAdapter
 
-from .settings import ConfigError
-
-REUSE_CONNECTIONS_VARIABLE = "BOOKINFO_REUSE_CONNECTIONS"
+from .settings import REUSE_CONNECTIONS_VARIABLE, ConfigError
 
 # What requests.get sends unless the caller names the header
 # (docs/upstream-behaviour.md#productpage-back-end-calls-timeouts-and-retry):

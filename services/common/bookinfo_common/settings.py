@@ -25,6 +25,11 @@ CONFIG_ERROR_EXIT_STATUS = 3
 # prometheus_client import comes with it: the variable must be set before that import.
 METRICS_DIR_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
 
+# Set to "true" by the local runner, whose pods call their own Envoy listener, which
+# balances every request: there, outbound connections may be kept (mesh_http). Here, not
+# in mesh_http, so the runner can name it without importing an HTTP client.
+REUSE_CONNECTIONS_VARIABLE = "BOOKINFO_REUSE_CONNECTIONS"
+
 
 def stop_for_config_error(prog: str, cause: str | ConfigError) -> NoReturn:
     """Stop the process with one line on stderr naming the cause, and status 3.
