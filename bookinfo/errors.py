@@ -73,6 +73,10 @@ class UnsupportedEnv(WorkloadError):
     """A Deployment env entry the local runner cannot resolve."""
 
 
+class UnsupportedProbe(WorkloadError):
+    """A container probe the local runner cannot run (exec, grpc, HTTPS, another host)."""
+
+
 # --- Envoy ----------------------------------------------------------------------------------
 
 class EnvoyNotFound(BookinfoError):

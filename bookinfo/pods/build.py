@@ -21,6 +21,7 @@ from bookinfo.pods import images
 from bookinfo.pods.databases import database_process
 from bookinfo.pods.environment import container_env, rewrite_service_hosts, service_links
 from bookinfo.pods.pod import Pod, UnstartableDeployment, pod_name, template_hash
+from bookinfo.pods.probes import container_probes
 
 # Environment a pod inherits from the runner: enough to find Python and a locale, and
 # nothing of the user's shell that could change a service's behaviour.
@@ -48,7 +49,7 @@ LOCAL_SERVICE_ENVIRONMENT: Mapping[str, str] = {REUSE_CONNECTIONS_VARIABLE: "tru
 
 def ports_needed(starts: Sequence[tuple[Mapping, int]], services: Sequence[Service]) -> int:
     """How many free ports :func:`build_pods` will consume."""
-    per_pod = 1 + sum(len(s.ports) for s in services)
+    per_pod = 2 + sum(len(s.ports) for s in services)  # its own, its proxy, one per Service port
     return per_pod * sum(count for _, count in starts)
 
 
@@ -122,6 +123,8 @@ def _build_pod(deployment: Mapping, hash_: str, services: Sequence[Service],
     name = pod_name(meta["name"], hash_)
     port = next(ports)
     outbound = {(s.name, p.port): next(ports) for s in services for p in s.ports}
+    http_proxy = next(ports)
+    probes = container_probes(container, http=not image.is_database)
 
     env = {k: runner_environ[k] for k in _INHERITED if k in runner_environ}
     env.update(image.environment)
@@ -140,7 +143,8 @@ def _build_pod(deployment: Mapping, hash_: str, services: Sequence[Service],
         argv = gunicorn_command(image.service, port)
     return Pod(name=name, deployment=meta["name"], template_hash=hash_, service=image.service,
                image=image.name, version=labels.get("version", ""), labels=labels, port=port,
-               outbound=outbound, env=env, argv=list(argv))
+               outbound=outbound, env=env, argv=list(argv), container=container.get("name", image.service),
+               probes=probes, http_proxy=http_proxy)
 
 
 def gunicorn_command(service: str, port: int) -> list[str]:

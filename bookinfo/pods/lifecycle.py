@@ -1,13 +1,11 @@
-"""Running pods: start them (forked by the launcher, or executed), check their health the
-way the manifests' probes do (``GET /health`` answering 200; for a database, its port
-accepting connections), and stop them.
+"""Running pods: start them (each forked by the launcher under its runtime shim), check
+their readiness with their own probe (bookinfo.pods.probes), and stop them.
 """
 from __future__ import annotations
 
-import http.client
 import json
+import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -16,8 +14,13 @@ from dataclasses import replace
 from pathlib import Path
 
 from bookinfo.errors import WorkloadError
+from bookinfo.pods import logs, shim
 from bookinfo.pods.pod import Pod
+from bookinfo.pods.status import Terminated, started
 from bookinfo.system import processes
+
+# How long stopping waits for each stopped pod's shim to record the end and exit.
+SHIM_GRACE_S = 5.0
 
 
 class Launcher:
@@ -34,7 +37,8 @@ class Launcher:
 
     def launch(self, pod: Pod, log: Path) -> tuple[int, int]:
         """Fork ``pod``; its (pid, start ticks)."""
-        request = {"gunicorn_args": pod.gunicorn_args, "env": pod.env, "log": str(log)}
+        command = {"gunicorn_args": pod.gunicorn_args} if pod.gunicorn_args else {"argv": pod.argv}
+        request = {**command, "env": pod.env, "log": str(log), "exit_record": str(exit_record(log))}
         try:
             self.proc.stdin.write(json.dumps(request) + "\n")
             self.proc.stdin.flush()
@@ -59,37 +63,49 @@ class Launcher:
 
 
 def start_pod(pod: Pod, log_dir: Path, launcher: Launcher) -> Pod:
-    """Start the pod detached; the returned Pod carries its pid and log path.
+    """Start a new pod detached; the returned Pod carries its pid, log path and status.
 
-    gunicorn pods are forked by the launcher, others (databases) are executed. A pod
-    that fails once started is reported by :func:`wait_healthy`.
+    A pod that fails once started is reported by :func:`wait_healthy`.
     """
     log = log_dir / f"{pod.name}.log"
-    if pod.gunicorn_args:
-        pid, ticks = launcher.launch(pod, log)
-    else:
-        try:
-            pid = processes.spawn(pod.argv, pod.env, log).pid
-        except OSError as exc:
-            raise WorkloadError(f"cannot start {pod.name}: {exc.strerror or exc}") from None
-        ticks = processes.start_ticks(pid) or 0
-    return replace(pod, pid=pid, started=ticks, log=str(log))
+    pid, ticks = launcher.launch(pod, log)
+    return replace(pod, pid=pid, started=ticks, log=str(log), status=started(time.time()))
 
 
-def is_healthy(pod: Pod, timeout: float = 2.0) -> bool:
-    """GET /health answers 200 (databases: the port accepts a connection)."""
-    try:
-        if pod.is_database:
-            with socket.create_connection(("127.0.0.1", pod.port), timeout=timeout):
-                return True
-        conn = http.client.HTTPConnection("127.0.0.1", pod.port, timeout=timeout)
-        try:
-            conn.request("GET", "/health")
-            return conn.getresponse().status == 200
-        finally:
-            conn.close()
-    except OSError:
-        return False
+def restart_pod(pod: Pod, launcher: Launcher) -> tuple[int, int]:
+    """Run a pod's container again (its earlier output becomes the previous log);
+    the new run's (pid, start ticks)."""
+    log = Path(pod.log)
+    if log.exists():
+        os.replace(log, logs.previous(log))
+    return launcher.launch(pod, log)
+
+
+def exit_record(log: Path) -> Path:
+    """Where the pod's shim records how its current run ended (bookinfo.pods.shim)."""
+    return log.with_suffix(".exit")
+
+
+def termination(pod: Pod) -> Terminated | None:
+    """How the pod's current run ended; None while it runs (or its shim has not yet
+    recorded the end). A run gone without a record is ContainerStatusUnknown."""
+    if processes.alive(pod.pid, pod.started or None):
+        return None
+    record = shim.read_record(exit_record(Path(pod.log)), pod.pid)
+    if record is not None:
+        status, finished = record
+        return Terminated.from_wait_status(status, pod.status.running_since, finished)
+    return None
+
+
+def lost(pod: Pod, now: float) -> Terminated:
+    """The end of a run that left no record (its shim was killed with it)."""
+    return Terminated.unknown(pod.status.running_since, now)
+
+
+def is_healthy(pod: Pod) -> bool:
+    """Whether the pod's readiness probe passes now."""
+    return pod.readiness.check(pod.port) is None
 
 
 def wait_healthy(pods: Sequence[Pod], deadline: float,
@@ -120,10 +136,7 @@ def wait_healthy(pods: Sequence[Pod], deadline: float,
 def last_error_line(log: Path) -> str:
     """The most telling line of a failed start: the last one that is not gunicorn chatter,
     without its logging timestamp."""
-    try:
-        lines = [line.strip() for line in log.read_text(errors="replace").splitlines() if line.strip()]
-    except OSError:
-        return "no output"
+    lines = [line.strip() for line in logs.texts(logs.read(log)) if line.strip()]
     own = [line for line in lines if not line.startswith("[") and "Traceback" not in line]
     line = (own or lines or ["no output"])[-1]
     return _LOG_TIMESTAMP.sub("", line)[:300]
@@ -133,5 +146,13 @@ _LOG_TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\d[ T][\d:.,]+ ")
 
 
 def stop_pods(pods: Sequence[Pod], timeout: float) -> None:
-    """Stop the pods' process groups together (gracefully, then by force)."""
+    """Stop the pods' process groups together (gracefully, then by force), then wait until
+    each one's shim has recorded the end and left: nothing of a stopped pod lingers."""
     processes.stop_groups([(pod.pid, pod.started or None) for pod in pods], timeout)
+    deadline = time.monotonic() + SHIM_GRACE_S
+    pending = [pod for pod in pods if pod.pid and pod.log]
+    while pending and time.monotonic() < deadline:
+        pending = [pod for pod in pending
+                   if shim.read_record(exit_record(Path(pod.log)), pod.pid) is None]
+        if pending:
+            time.sleep(0.02)

@@ -14,6 +14,9 @@ import secrets as random_source
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 
+from bookinfo.pods.probes import Probe
+from bookinfo.pods.status import ContainerStatus
+
 # Kubernetes' alphabet for generated name parts (no vowels, no look-alike characters).
 _NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
 DATABASE_SERVICES = ("mongodb", "mysqldb")
@@ -38,6 +41,10 @@ class Pod:
     log: str = ""
     pid: int = 0
     started: int = 0          # the pid's start time, to recognise it in later commands
+    container: str = ""       # the container's name in the Deployment (``logs -c``, ``exec -c``)
+    http_proxy: int = 0       # this pod's HTTP forward proxy on Envoy (``bookinfo exec``)
+    probes: dict[str, Probe] = field(default_factory=dict)  # startup, readiness, liveness
+    status: ContainerStatus = field(default_factory=ContainerStatus)
 
     @property
     def is_database(self) -> bool:
@@ -56,7 +63,14 @@ class Pod:
     @classmethod
     def from_json(cls, data: Mapping) -> "Pod":
         outbound = {(service, port): listener for service, port, listener in data["outbound"]}
-        return cls(**{**data, "outbound": outbound})
+        probes = {kind: Probe.from_json(probe) for kind, probe in data.get("probes", {}).items()}
+        status = ContainerStatus.from_json(data.get("status") or {})
+        return cls(**{**data, "outbound": outbound, "probes": probes, "status": status})
+
+    @property
+    def readiness(self) -> Probe:
+        """The check that makes this pod an endpoint (bookinfo.pods.probes)."""
+        return self.probes.get("readiness") or Probe.port_answers(http=not self.is_database)
 
 
 @dataclass(frozen=True)

@@ -2,8 +2,11 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 import re
+import signal
 import time
+from pathlib import Path
 
 import pytest
 import yaml
@@ -12,9 +15,12 @@ from bookinfo.runner.desired import split
 from bookinfo.system.ports import free_ports
 from bookinfo.system.processes import alive
 from bookinfo.pods.build import build_pods, pod_problem
-from bookinfo.pods.lifecycle import Launcher, is_healthy, start_pod, stop_pods, wait_healthy
+from bookinfo.pods.lifecycle import (Launcher, is_healthy, restart_pod, start_pod, stop_pods, termination,
+                                     wait_healthy)
+from bookinfo.pods import logs
 from bookinfo.errors import WorkloadError
-from tests.support.runner import REPO
+from tests.support.net import wait_until
+from tests.support.runner import REPO, processes_writing_under
 
 MANIFEST = list(yaml.safe_load_all((REPO / "platform/kube/bookinfo.yaml").read_text()))
 
@@ -128,3 +134,27 @@ def test_a_pod_that_exits_at_start_is_reported_with_its_error(launcher, tmp_path
             wait_healthy([pod], time.monotonic() + 30)
     finally:
         stop_pods([pod], timeout=10)
+
+
+def test_a_killed_pod_leaves_the_record_of_its_end_and_restarts_with_its_log_set_aside(launcher, tmp_path):
+    pod = start_pod(real_pod("details-v1", tmp_path), tmp_path, launcher)
+    try:
+        wait_healthy([pod], time.monotonic() + 30)
+        assert termination(pod) is None
+        os.killpg(pod.pid, signal.SIGKILL)
+        wait_until(lambda: termination(pod) is not None, timeout=10, what="the shim's record")
+        end = termination(pod)
+        assert (end.exit_code, end.reason, end.signal) == (137, "Error", 9)
+        assert all(logs.split(line)[0] is not None for line in logs.read(Path(pod.log)))
+        assert any("Booting worker" in text for text in logs.texts(logs.read(Path(pod.log))))
+
+        pid, ticks = restart_pod(pod, launcher)
+        pod = dataclasses.replace(pod, pid=pid, started=ticks)
+        wait_healthy([pod], time.monotonic() + 30)
+        assert any("Booting worker" in text for text in logs.texts(logs.read(logs.previous(Path(pod.log)))))
+        assert any("Booting worker" in text for text in logs.texts(logs.read(Path(pod.log))))
+    finally:
+        stop_pods([pod], timeout=10)
+    # Stopping waits for the shim: nothing of the pod holds its log any more.
+    assert processes_writing_under(tmp_path) == []
+    assert termination(pod).reason == "Completed"
