@@ -22,7 +22,6 @@ from bookinfo.errors import BookinfoError, InvalidObjects
 from bookinfo.runner import lifecycle as runner
 from bookinfo.runner.config import DEFAULT_MANIFESTS, RunnerConfig
 from bookinfo.runner.admission import admit
-from bookinfo.system.processes import alive
 from bookinfo.runner.stack import StackDir, StackState
 
 EXIT_OK, EXIT_ERROR, EXIT_NOT_RUNNING, EXIT_INTERRUPTED = 0, 1, 3, 130
@@ -139,18 +138,20 @@ def _signals_held():
 
 
 def _watch(config: RunnerConfig) -> None:
-    """Until interrupted or stopped by `bookinfo down` elsewhere, report pods that exit."""
+    """Until interrupted or stopped by `bookinfo down` elsewhere, report each end of a pod
+    the stack's kubelet sees (it restarts the pod)."""
     stack_dir = StackDir(config.stack_dir)
-    reported: set[str] = set()
+    reported: dict[str, float] = {}
     while True:
         state = stack_dir.load()
         if state is None:
             return
         for pod in state.pods:
-            if pod.name not in reported and not alive(pod.pid, pod.started or None):
-                reported.add(pod.name)
-                print(f"bookinfo: workload {pod.name} exited (log: {pod.log})",
-                      file=sys.stderr, flush=True)
+            last = pod.status.last
+            if last is not None and reported.get(pod.name) != last.finished_at:
+                reported[pod.name] = last.finished_at
+                print(f"bookinfo: pod {pod.name} exited with code {last.exit_code} ({last.reason}); "
+                      f"the kubelet restarts it (log: {pod.log})", file=sys.stderr, flush=True)
         time.sleep(0.5)
 
 
@@ -242,6 +243,8 @@ def _table(current: runner.StackStatus) -> str:
     envoy = "ready" if current.envoy_ready else ("not ready" if current.envoy_running else "exited")
     rows.append(("envoy", f"gateway :{state.gateway_port}", "-", str(state.envoy_pid),
                  str(state.admin_port), envoy))
+    rows.append(("kubelet", "-", "-", str(state.kubelet_pid), "-",
+                 "running" if current.kubelet_running else "exited"))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows)
 

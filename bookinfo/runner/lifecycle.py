@@ -2,22 +2,25 @@
 
 ``up`` overlaps everything it can (the launcher imports the services' code while the
 manifests are validated; Envoy starts while the pods boot), records each process as
-soon as it exists, and waits for every ``/health`` and Envoy's ``/ready``. Any failure
-on the way stops everything it started before the error reaches the user: a failed
-``up`` leaves nothing running. ``reconcile`` moves a running stack to a changed store
+soon as it exists, and waits for every pod's readiness and Envoy's ``/ready``; then it
+makes the ready pods Envoy's endpoints and starts the stack's kubelet
+(bookinfo.runner.kubelet), which keeps the pods running from then on. Any failure on the
+way stops everything it started before the error reaches the user: a failed ``up``
+leaves nothing running. ``reconcile`` moves a running stack to a changed store
 (``apply``/``delete``/``reset``) the way a Deployment rollout does. Commands that change
-the stack hold its lock, so two of them never interleave.
+the stack, and the kubelet, hold its lock, so no two of them interleave.
 """
 from __future__ import annotations
 
 import dataclasses
+import sys
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from bookinfo.pods import build
-from bookinfo.pods import lifecycle as kubelet
+from bookinfo.pods import lifecycle as pod_runtime
 from bookinfo.pods.pod import Pod, UnstartableDeployment
 from bookinfo.runner.config import RunnerConfig
 from bookinfo.runner.desired import Desired, load_desired
@@ -27,7 +30,7 @@ from bookinfo.envoy.process import EnvoyProcess
 from bookinfo.mesh.model import MeshInputs, Workload
 from bookinfo.mesh.translate import build as build_resources
 from bookinfo.system.ports import check_free, free_ports
-from bookinfo.system.processes import alive, start_ticks, stop_groups
+from bookinfo.system.processes import alive, spawn, start_ticks, stop_groups
 from bookinfo.runner.stack import StackDir, StackState, plan
 from bookinfo.errors import RunnerError
 
@@ -46,10 +49,11 @@ class StackStatus:
     pods: list[PodStatus]
     envoy_running: bool
     envoy_ready: bool
+    kubelet_running: bool
 
     @property
     def healthy(self) -> bool:
-        return self.envoy_ready and all(p.healthy for p in self.pods)
+        return self.envoy_ready and self.kubelet_running and all(p.healthy for p in self.pods)
 
 
 def up(config: RunnerConfig, manifests: Sequence[Path], environ: Mapping[str, str],
@@ -74,7 +78,7 @@ def _up(config: RunnerConfig, stack_dir: StackDir, manifests: Sequence[Path],
     find_envoy()
     stack_dir.prepare()
     # The launcher imports the services' code while the manifests are validated.
-    launcher = kubelet.Launcher(stack_dir.logs / "launcher.log")
+    launcher = pod_runtime.Launcher(stack_dir.logs / "launcher.log")
     state = None
     try:
         desired = load_desired(manifests, config.home, reapply)
@@ -86,7 +90,7 @@ def _up(config: RunnerConfig, stack_dir: StackDir, manifests: Sequence[Path],
                                                        stack_dir.data, environ)
         for pod in pods:
             build.write_service_names(pod, desired.services)
-            state.pods.append(kubelet.start_pod(pod, stack_dir.logs, launcher))
+            state.pods.append(pod_runtime.start_pod(pod, stack_dir.logs, launcher))
             stack_dir.save(state)
         launcher.close()
         envoy = EnvoyProcess(stack_dir.envoy)
@@ -94,8 +98,12 @@ def _up(config: RunnerConfig, stack_dir: StackDir, manifests: Sequence[Path],
         state.envoy_pid, state.envoy_started = envoy.pid, start_ticks(envoy.pid) or 0
         stack_dir.save(state)
         deadline = time.monotonic() + config.start_timeout
-        kubelet.wait_healthy(state.pods, deadline)
+        pod_runtime.wait_healthy(state.pods, deadline)
+        state.pods = [_ready(pod) for pod in state.pods]
         envoy.wait_ready(max(0.5, deadline - time.monotonic()))
+        # Only the structure Envoy has just loaded, with endpoints now: no need to validate.
+        envoy.wait_applied(config.start_timeout, envoy.update(_mesh_resources(state, desired), validate=False))
+        _start_kubelet(config, stack_dir, state, environ)
     except BaseException:
         launcher.close()
         if state is not None:
@@ -103,6 +111,19 @@ def _up(config: RunnerConfig, stack_dir: StackDir, manifests: Sequence[Path],
         stack_dir.clear()
         raise
     return state
+
+
+def _ready(pod: Pod) -> Pod:
+    return dataclasses.replace(pod, status=dataclasses.replace(pod.status, ready=True))
+
+
+def _start_kubelet(config: RunnerConfig, stack_dir: StackDir, state: StackState,
+                   environ: Mapping[str, str]) -> None:
+    """The stack's kubelet, detached and recorded like Envoy (``down`` stops it first)."""
+    process = spawn([sys.executable, "-m", "bookinfo.runner.kubelet", "--home", str(config.home)],
+                    environ, stack_dir.logs / "kubelet.log")
+    state.kubelet_pid, state.kubelet_started = process.pid, start_ticks(process.pid) or 0
+    stack_dir.save(state)
 
 
 def reconcile(config: RunnerConfig, environ: Mapping[str, str]) -> StackState | None:
@@ -134,7 +155,7 @@ def reconcile(config: RunnerConfig, environ: Mapping[str, str]) -> StackState | 
         envoy.wait_applied(config.start_timeout, envoy.update(_mesh_resources(state, desired)))
         for pod in keep:
             build.write_service_names(pod, desired.services)
-        kubelet.stop_pods(change.stop, config.stop_timeout)
+        pod_runtime.stop_pods(change.stop, config.stop_timeout)
         stack_dir.save(state)
         return state
 
@@ -152,50 +173,54 @@ def _start_more(config: RunnerConfig, stack_dir: StackDir, state: StackState, de
                                              stack_dir.data, environ)
     if not pods:
         return [], unstartable
-    launcher = kubelet.Launcher(stack_dir.logs / "launcher.log")
-    started: list[Pod] = []
+    launcher = pod_runtime.Launcher(stack_dir.logs / "launcher.log")
+    started: dict[str, Pod] = {}
     try:
         for pod in pods:
             build.write_service_names(pod, desired.services)
-            started.append(kubelet.start_pod(pod, stack_dir.logs, launcher))
-            stack_dir.save(dataclasses.replace(state, pods=state.pods + started))
+            started[pod.name] = pod_runtime.start_pod(pod, stack_dir.logs, launcher)
+            stack_dir.save(dataclasses.replace(state, pods=state.pods + list(started.values())))
         launcher.close()
-        ready: list[Pod] = []
 
         def route_to_ready(newly_ready: Pod | None = None) -> None:
-            """Every started pod has its listeners; only the healthy ones are endpoints."""
+            """Every started pod has its listeners; only the ready ones are endpoints."""
             if newly_ready is not None:
-                ready.append(newly_ready)
-            serving = dataclasses.replace(state, pods=state.pods + ready)
-            warming = [p for p in started if p not in ready]
-            envoy.wait_applied(config.start_timeout,
-                               envoy.update(_mesh_resources(serving, desired, warming)))
+                started[newly_ready.name] = _ready(newly_ready)
+            serving = dataclasses.replace(state, pods=state.pods + list(started.values()))
+            envoy.wait_applied(config.start_timeout, envoy.update(_mesh_resources(serving, desired)))
 
         route_to_ready()
-        kubelet.wait_healthy(started, time.monotonic() + config.start_timeout, route_to_ready)
+        pod_runtime.wait_healthy(list(started.values()), time.monotonic() + config.start_timeout, route_to_ready)
     except BaseException:
         launcher.close()
-        kubelet.stop_pods(started, config.stop_timeout)
+        pod_runtime.stop_pods(list(started.values()), config.stop_timeout)
         envoy.update(_mesh_resources(state, desired))
         stack_dir.save(state)
         raise
-    return started, unstartable
+    return list(started.values()), unstartable
 
 
-def _mesh_resources(state: StackState, desired: Desired, warming: Sequence[Pod] = ()):
-    """The Envoy resources for the stack's pods and the desired routing objects.
+def publish_endpoints(config: RunnerConfig, state: StackState) -> None:
+    """Envoy's endpoints follow the pods' readiness (the kubelet calls this on a change)."""
+    stack_dir = StackDir(config.stack_dir)
+    desired = load_desired([Path(m) for m in state.manifests], config.home)
+    envoy = EnvoyProcess.attach(stack_dir.envoy, state.envoy_pid, state.admin_port)
+    envoy.wait_applied(config.start_timeout, envoy.update(_mesh_resources(state, desired)))
 
-    ``warming`` pods get their outbound listeners but are no endpoints yet (not ready).
-    """
+
+def _mesh_resources(state: StackState, desired: Desired):
+    """The Envoy resources for the stack's pods and the desired routing objects: every
+    pod has its outbound listeners, only the running, ready ones are endpoints."""
     known = {service.name for service in desired.services}
     inputs = MeshInputs(
-        workloads=[Workload(pod.name, pod.labels, pod.port) for pod in state.pods],
+        workloads=[Workload(pod.name, pod.labels, pod.port) for pod in state.pods
+                   if pod.status.running and pod.status.ready],
         services=desired.services,
         config=desired.config,
         gateway_port=state.gateway_port,
         # A pod keeps the listeners it was started with; those of deleted Services go.
         outbound_ports={(pod.name, service, port): listener
-                        for pod in [*state.pods, *warming]
+                        for pod in state.pods
                         for (service, port), listener in pod.outbound.items() if service in known},
         admin_port=state.admin_port,
     )
@@ -215,10 +240,13 @@ def down(config: RunnerConfig) -> StackState | None:
 
 
 def _stop(state: StackState, timeout: float) -> None:
-    """Envoy first (no new requests reach the pods), then every pod together."""
+    """The kubelet first (it restarts nothing more), then Envoy (no new requests reach
+    the pods), then every pod together."""
+    if state.kubelet_pid:
+        stop_groups([(state.kubelet_pid, state.kubelet_started or None)], timeout)
     if state.envoy_pid:
         stop_groups([(state.envoy_pid, state.envoy_started or None)], timeout)
-    kubelet.stop_pods(state.pods, timeout)
+    pod_runtime.stop_pods(state.pods, timeout)
 
 
 def status(config: RunnerConfig) -> StackStatus | None:
@@ -229,6 +257,7 @@ def status(config: RunnerConfig) -> StackStatus | None:
     pods = []
     for pod in state.pods:
         running = alive(pod.pid, pod.started or None)
-        pods.append(PodStatus(pod, running, running and kubelet.is_healthy(pod)))
+        pods.append(PodStatus(pod, running, running and pod_runtime.is_healthy(pod)))
     envoy_running = bool(state.envoy_pid) and alive(state.envoy_pid, state.envoy_started or None)
-    return StackStatus(state, pods, envoy_running, envoy_running and admin.is_ready(state.admin_port))
+    return StackStatus(state, pods, envoy_running, envoy_running and admin.is_ready(state.admin_port),
+                       state.kubelet_alive())

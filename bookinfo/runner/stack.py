@@ -31,6 +31,9 @@ class StackState:
     envoy_pid: int = 0
     envoy_started: int = 0
     pods: list[Pod] = field(default_factory=list)
+    # The stack's kubelet process (bookinfo.runner.kubelet).
+    kubelet_pid: int = 0
+    kubelet_started: int = 0
     # Deployments stored but not running: their pods could not be built (and why).
     unstartable: list[UnstartableDeployment] = field(default_factory=list)
 
@@ -42,6 +45,7 @@ class StackState:
         return {"gateway_port": self.gateway_port, "admin_port": self.admin_port,
                 "manifests": self.manifests, "envoy_pid": self.envoy_pid,
                 "envoy_started": self.envoy_started, "pods": [p.to_json() for p in self.pods],
+                "kubelet_pid": self.kubelet_pid, "kubelet_started": self.kubelet_started,
                 "unstartable": [dataclasses.asdict(u) for u in self.unstartable]}
 
     @classmethod
@@ -50,12 +54,17 @@ class StackState:
                    manifests=list(data["manifests"]), envoy_pid=data["envoy_pid"],
                    envoy_started=data["envoy_started"],
                    pods=[Pod.from_json(p) for p in data["pods"]],
+                   kubelet_pid=data.get("kubelet_pid", 0), kubelet_started=data.get("kubelet_started", 0),
                    unstartable=[UnstartableDeployment(**u) for u in data.get("unstartable", ())])
 
     def any_alive(self) -> bool:
         """Whether any process of this stack still runs."""
-        return (processes.alive(self.envoy_pid, self.envoy_started or None) if self.envoy_pid
-                else False) or any(processes.alive(p.pid, p.started or None) for p in self.pods)
+        return (self.kubelet_alive() or (processes.alive(self.envoy_pid, self.envoy_started or None)
+                                         if self.envoy_pid else False)
+                or any(processes.alive(p.pid, p.started or None) for p in self.pods))
+
+    def kubelet_alive(self) -> bool:
+        return bool(self.kubelet_pid) and processes.alive(self.kubelet_pid, self.kubelet_started or None)
 
 
 class StackDir:

@@ -10,6 +10,8 @@ import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+import yaml
+
 from tests.support.net import free_port
 
 REPO = Path(__file__).resolve().parents[2]
@@ -68,10 +70,17 @@ class RunningStack:
         return json.loads((self.home / "stack" / "stack.json").read_text())
 
     def kill(self, deployment: str) -> None:
-        """SIGKILL every pod of a Deployment, as a crash would."""
+        """SIGKILL every pod of a Deployment, as a crash would (the stack's kubelet
+        restarts them)."""
         for pod in self.state()["pods"]:
             if pod["deployment"] == deployment:
                 os.killpg(pod["pid"], signal.SIGKILL)
+
+    def delete_deployments(self, *names: str) -> None:
+        """``bookinfo delete deployment NAME...``: the pods stop for good."""
+        result = self.run("delete", "-f", "-", stdin=yaml.safe_dump_all(
+            [{"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": name}} for name in names]))
+        assert result.returncode == 0, result.stderr
 
 
 @contextlib.contextmanager
