@@ -67,6 +67,16 @@ KINDS: tuple[Kind, ...] = (
     Kind(GATEWAY_API, "HTTPRoute", "httproutes", GATEWAY_API_VERSIONS, custom=True),
 )
 
+# What the running stack reports but nobody applies: ``get`` lists them (bookinfo.runner.views
+# makes them from the stack's state); an apply of one is refused like any unknown kind.
+VIEW_KINDS: tuple[Kind, ...] = (
+    Kind("", "Pod", "pods", ("v1",), ("po",)),
+    Kind("apps", "ReplicaSet", "replicasets", ("v1",), ("rs",)),
+)
+
+# What ``kubectl get all`` lists, in its order.
+ALL = (("", "Pod"), ("", "Service"), ("apps", "Deployment"), ("apps", "ReplicaSet"))
+
 _BY_GROUP_KIND = {(k.group, k.kind): k for k in KINDS}
 
 
@@ -105,4 +115,9 @@ def kinds_named(name: str) -> list[Kind]:
     store picks the Gateway API one only when no Istio gateway is applied).
     """
     wanted = name.lower()
-    return [k for k in KINDS if wanted in k.names()]
+    return [k for k in (*KINDS, *VIEW_KINDS) if wanted in k.names()]
+
+
+def listed_kind(group: str, kind: str) -> Kind | None:
+    """The table entry of any kind ``get`` lists, applied or reported by the stack."""
+    return next((k for k in (*KINDS, *VIEW_KINDS) if (k.group, k.kind) == (group, kind)), None)

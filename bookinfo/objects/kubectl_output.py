@@ -8,7 +8,6 @@ sorted keys, unindented sequences and literal blocks for multi-line strings.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any
@@ -16,6 +15,7 @@ from typing import Any
 import yaml
 
 from . import crd_schemas
+from .jsonpath import JsonPathError, find
 from .kinds import Kind
 
 _PADDING = 3
@@ -25,21 +25,30 @@ class OutputLine(str):
     """One line of output that knows where it goes: stdout, or stderr (and whether it is an error).
 
     ``kubectl`` writes "No resources found ..." to stderr without failing, and NotFound
-    errors to stderr with exit status 1; the CLI prints each line accordingly.
+    errors to stderr with exit status 1; the CLI prints each line accordingly. A line
+    without ``newline`` is printed as it is (a JSONPath template's output).
     """
 
     to_stderr: bool
     is_error: bool
+    newline: bool
 
-    def __new__(cls, text: str, to_stderr: bool = False, is_error: bool = False) -> "OutputLine":
+    def __new__(cls, text: str, to_stderr: bool = False, is_error: bool = False,
+                newline: bool = True) -> "OutputLine":
         line = super().__new__(cls, text)
         line.to_stderr = to_stderr or is_error
         line.is_error = is_error
+        line.newline = newline
         return line
 
 
 def out(text: str) -> OutputLine:
     return OutputLine(text)
+
+
+def raw(text: str) -> OutputLine:
+    """Output printed exactly as it is, without a newline added."""
+    return OutputLine(text, newline=False)
 
 
 def note(text: str) -> OutputLine:
@@ -131,7 +140,10 @@ def _printer_cell(spec: dict[str, Any]) -> Callable[[dict[str, Any], datetime], 
     path, is_date = spec["jsonPath"], spec.get("type") == "date"
 
     def cell(obj: dict[str, Any], now: datetime) -> str:
-        found = json_path(obj, path)
+        try:
+            found = find(path, obj)
+        except JsonPathError:
+            return "<error>"
         if not found or found[0] is None:
             return ""
         if is_date and isinstance(found[0], str):
@@ -145,28 +157,6 @@ def cell_text(value: Any) -> str:
     if isinstance(value, str):
         return value
     return json.dumps(value, separators=(",", ":"))
-
-
-_SEGMENT = re.compile(r"\.([A-Za-z0-9_-]+)|\[\*\]|\[(\d+)\]|\[\?\(@\.([A-Za-z0-9_]+)==[\"']([^\"']*)[\"']\)\]")
-
-
-def json_path(obj: Any, path: str) -> list[Any]:
-    """The values at a printer column's JSONPath (``.a.b``, ``[*]``, ``[0]``, ``[?(@.k=="v")]``)."""
-    values = [obj]
-    for match in _SEGMENT.finditer(path):
-        field, index, filter_key, filter_value = match.groups()
-        next_values: list[Any] = []
-        for value in values:
-            if field is not None and isinstance(value, dict) and field in value:
-                next_values.append(value[field])
-            elif index is not None and isinstance(value, list) and int(index) < len(value):
-                next_values.append(value[int(index)])
-            elif match.group(0) == "[*]" and isinstance(value, list):
-                next_values.extend(value)
-            elif filter_key is not None and isinstance(value, list):
-                next_values.extend(v for v in value if isinstance(v, dict) and v.get(filter_key) == filter_value)
-        values = next_values
-    return values
 
 
 def _age(obj: dict[str, Any], now: datetime) -> str:
@@ -210,7 +200,81 @@ def _data_count(obj: dict[str, Any], now: datetime) -> str:
     return str(len(keys))
 
 
+# Where a local pod listens (all pods share 127.0.0.1): `get pods -o wide` shows it with the IP.
+LOCAL_PORT_ANNOTATION = "bookinfo.local/port"
+
+
+def _container_statuses(obj: dict[str, Any]) -> list[dict[str, Any]]:
+    return (obj.get("status") or {}).get("containerStatuses") or []
+
+
+def _pod_ready(obj: dict[str, Any], now: datetime) -> str:
+    ready = sum(1 for c in _container_statuses(obj) if c.get("ready") and "running" in (c.get("state") or {}))
+    return f"{ready}/{len(_containers_of_pod(obj))}"
+
+
+def _containers_of_pod(obj: dict[str, Any]) -> list[dict[str, Any]]:
+    return _spec(obj).get("containers") or []
+
+
+def _pod_status(obj: dict[str, Any], now: datetime) -> str:
+    """kubectl's STATUS: the phase, unless a container waits or ended with a reason."""
+    status = obj.get("status") or {}
+    reason = status.get("reason") or status.get("phase") or "Unknown"
+    running = False
+    for container in reversed(_container_statuses(obj)):
+        state = container.get("state") or {}
+        if (state.get("waiting") or {}).get("reason"):
+            reason = state["waiting"]["reason"]
+        elif "terminated" in state:
+            ended = state["terminated"]
+            reason = ended.get("reason") or (f"Signal:{ended['signal']}" if ended.get("signal")
+                                             else f"ExitCode:{ended.get('exitCode', 0)}")
+        elif container.get("ready") and "running" in state:
+            running = True
+    if reason == "Completed" and running:
+        reason = "Running"
+    if (obj.get("metadata") or {}).get("deletionTimestamp"):
+        reason = "Terminating"
+    return reason
+
+
+def _pod_restarts(obj: dict[str, Any], now: datetime) -> str:
+    """``3 (45s ago)``: the restarts, and how long ago the last container run ended."""
+    restarts = sum(c.get("restartCount", 0) for c in _container_statuses(obj))
+    ended = [c["lastState"]["terminated"]["finishedAt"] for c in _container_statuses(obj)
+             if ((c.get("lastState") or {}).get("terminated") or {}).get("finishedAt")]
+    if restarts and ended:
+        return f"{restarts} ({human_age((now - parse_timestamp(max(ended))).total_seconds())} ago)"
+    return str(restarts)
+
+
+def _pod_ip(obj: dict[str, Any], now: datetime) -> str:
+    address = (obj.get("status") or {}).get("podIP")
+    port = ((obj.get("metadata") or {}).get("annotations") or {}).get(LOCAL_PORT_ANNOTATION)
+    return f"{address}:{port}" if address and port else address or "<none>"
+
+
 _CORE_COLUMNS: dict[tuple[str, str], list[Column]] = {
+    ("", "Pod"): [
+        ("READY", _pod_ready, False),
+        ("STATUS", _pod_status, False),
+        ("RESTARTS", _pod_restarts, False),
+        ("AGE", _age, False),
+        ("IP", _pod_ip, True),
+        ("NODE", lambda o, now: _spec(o).get("nodeName") or "<none>", True),
+        ("NOMINATED NODE", lambda o, now: "<none>", True),
+        ("READINESS GATES", lambda o, now: "<none>", True),
+    ],
+    ("apps", "ReplicaSet"): [
+        ("DESIRED", lambda o, now: str(_spec(o).get("replicas", 1)), False),
+        ("CURRENT", lambda o, now: str((o.get("status") or {}).get("replicas", 0)), False),
+        ("READY", lambda o, now: str((o.get("status") or {}).get("readyReplicas", 0)), False),
+        ("AGE", _age, False),
+        ("CONTAINERS", lambda o, now: ",".join(c.get("name", "") for c in _containers(o)), True),
+        ("IMAGES", lambda o, now: ",".join(c.get("image", "") for c in _containers(o)), True),
+        ("SELECTOR", lambda o, now: _selector((_spec(o).get("selector") or {}).get("matchLabels")), True),
+    ],
     ("", "Service"): [
         ("TYPE", lambda o, now: _spec(o).get("type", "ClusterIP"), False),
         ("CLUSTER-IP", lambda o, now: _spec(o).get("clusterIP", "<none>"), False),
@@ -244,11 +308,14 @@ _CORE_COLUMNS: dict[tuple[str, str], list[Column]] = {
 }
 
 
-def table_lines(kind: Kind, objects: list[dict[str, Any]], now: datetime, wide: bool = False) -> list[str]:
-    """The ``kubectl get`` table for ``objects`` of one kind."""
-    shown_columns = [c for c in columns_for(kind) if wide or not c[2]]
-    rows = [[cell(obj, now) for _, cell, _ in shown_columns] for obj in objects]
-    return table([header for header, _, _ in shown_columns], rows)
+def table_headers(kind: Kind, wide: bool = False) -> list[str]:
+    """The ``kubectl get`` headers for ``kind`` (the wide-only ones with ``wide``)."""
+    return [header for header, _, wide_only in columns_for(kind) if wide or not wide_only]
+
+
+def table_cells(kind: Kind, obj: dict[str, Any], now: datetime, wide: bool = False) -> list[str]:
+    """One object's row under :func:`table_headers`."""
+    return [cell(obj, now) for _, cell, wide_only in columns_for(kind) if wide or not wide_only]
 
 
 # --- YAML / JSON -----------------------------------------------------------------------------

@@ -22,12 +22,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from bookinfo.objects import DEFAULT_NAMESPACE, ObjectRecord, kinds_named, validate
+from bookinfo.objects import ObjectRecord, validate
 from bookinfo.objects.kinds import Kind
 from bookinfo.errors import StoreError
 from bookinfo.system.files import atomic_write, exclusive_lock
-from bookinfo.objects.kubectl_output import (OutputLine, as_list, error, format_timestamp, note, out,
-                                             table_lines, to_json, to_yaml)
+from bookinfo.objects.kubectl_output import error, format_timestamp, out
 
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 _FORMAT_VERSION = 1
@@ -35,7 +34,6 @@ _SERVICE_CIDR = ipaddress.ip_network("10.96.0.0/12")
 _FIRST_SERVICE_IP = 10  # 10.96.0.1 is the kubernetes Service in a real cluster
 _NODE_PORTS = range(30000, 32768)
 _GENERATION_KINDS = {("apps", "Deployment")}  # built-in kinds that count spec changes
-OUTPUT_FORMATS = ("yaml", "json", "name", "wide")
 
 Key = tuple[str, str, str, str]
 Admission = Callable[[list[ObjectRecord], list[dict[str, Any]]], None]
@@ -70,8 +68,9 @@ class Store:
                 lines.append(out(f"{record.kubectl_name} {self._apply_one(state, record, stored, now)}"))
         return lines
 
-    def delete(self, records: list[ObjectRecord]) -> list[str]:
-        """Remove ``records``' objects; kubectl's ``deleted`` line, or its NotFound error line."""
+    def delete(self, records: list[ObjectRecord], ignore_not_found: bool = False) -> list[str]:
+        """Remove ``records``' objects (``delete -f``); kubectl's ``deleted`` line, or its
+        NotFound error line (none with ``ignore_not_found``)."""
         lines: list[str] = []
         with self._locked_state() as state:
             for record in records:
@@ -82,11 +81,27 @@ class Store:
                     continue
                 entry = _find(state, record.key)
                 if entry is None:
-                    lines.append(error(f'Error from server (NotFound): error when deleting "{record.source}": '
-                                       f'{record.resource} "{record.name}" not found'))
+                    if not ignore_not_found:
+                        lines.append(error(f'Error from server (NotFound): error when deleting "{record.source}": '
+                                           f'{record.resource} "{record.name}" not found'))
                     continue
                 state["objects"].remove(entry)
                 lines.append(out(f'{record.kubectl_name.rpartition("/")[0]} "{record.name}" deleted'))
+        return lines
+
+    def delete_named(self, kind: Kind, namespace: str, names: list[str],
+                     ignore_not_found: bool = False) -> list[str]:
+        """Remove objects of ``kind`` by name (``delete KIND NAME...``), with kubectl's lines."""
+        lines: list[str] = []
+        with self._locked_state() as state:
+            for name in names:
+                entry = _find(state, (kind.group, kind.kind, namespace, name))
+                if entry is None:
+                    if not ignore_not_found:
+                        lines.append(error(f'Error from server (NotFound): {kind.resource} "{name}" not found'))
+                    continue
+                state["objects"].remove(entry)
+                lines.append(out(f'{kind.qualified_singular} "{name}" deleted'))
         return lines
 
     def seed(self, records: list[ObjectRecord], again: bool = False,
@@ -124,27 +139,6 @@ class Store:
     def objects(self) -> list[dict[str, Any]]:
         """Every stored object, in the order it was first applied."""
         return [entry["object"] for entry in self._read()["objects"]]
-
-    def get_lines(self, kind: str, name: str | None = None, output: str | None = None,
-                  namespace: str = DEFAULT_NAMESPACE) -> list[str]:
-        """What ``kubectl get KIND [NAME] [-o yaml|json|name|wide]`` prints for the stored objects."""
-        if output is not None and output not in OUTPUT_FORMATS:
-            return [error(f'error: unable to match a printer suitable for the output format "{output}", '
-                          f"allowed formats are: {','.join(OUTPUT_FORMATS)}")]
-        entries = self._read()["objects"]
-        resolved = _resolve_kind(kind, entries)
-        if resolved is None:
-            return [error(f'error: the server doesn\'t have a resource type "{kind}"')]
-        matching = sorted((e["object"] for e in entries
-                           if tuple(e["key"][:3]) == (resolved.group, resolved.kind, namespace)),
-                          key=lambda o: o["metadata"]["name"])
-        if name is not None:
-            matching = [o for o in matching if o["metadata"]["name"] == name]
-            if not matching:
-                return [error(f'Error from server (NotFound): {resolved.resource} "{name}" not found')]
-        elif not matching:
-            return [note(f"No resources found in {namespace} namespace.")]
-        return _render(resolved, matching, output, single=name is not None)
 
     # --- storage -----------------------------------------------------------------------------
 
@@ -286,26 +280,4 @@ def _free_cluster_ip(state: dict[str, Any]) -> str:
     raise RuntimeError("no free service cluster IP left")
 
 
-def _resolve_kind(name: str, entries: list[dict[str, Any]]) -> Kind | None:
-    """The kind a ``get`` argument means; ``gateway`` is Istio's unless only Gateway API ones exist."""
-    candidates = kinds_named(name)
-    if len(candidates) > 1:
-        present = {(e["key"][0], e["key"][1]) for e in entries}
-        with_objects = [k for k in candidates if (k.group, k.kind) in present]
-        return (with_objects or candidates)[0]
-    return candidates[0] if candidates else None
-
-
-def _render(kind: Kind, objects: list[dict[str, Any]], output: str | None, single: bool) -> list[str]:
-    if output in ("yaml", "json"):
-        preferred = f"{kind.group}/{kind.versions[0]}" if kind.group else kind.versions[0]
-        objects = [{**obj, "apiVersion": preferred} for obj in objects]  # as served by the API server
-        value = objects[0] if single else as_list(objects)
-        text = to_yaml(value) if output == "yaml" else to_json(value)
-        return [out(line) for line in text.rstrip("\n").split("\n")]
-    if output == "name":
-        return [out(f"{kind.qualified_singular}/{o['metadata']['name']}") for o in objects]
-    return [out(line) for line in table_lines(kind, objects, datetime.now(timezone.utc), wide=output == "wide")]
-
-
-__all__ = ["LAST_APPLIED", "OUTPUT_FORMATS", "OutputLine", "Store", "StoreError"]
+__all__ = ["LAST_APPLIED", "Store", "StoreError"]

@@ -227,6 +227,21 @@ def _mesh_resources(state: StackState, desired: Desired):
     return build_resources(inputs)
 
 
+def delete_pods(config: RunnerConfig, names: Sequence[str]) -> list[str]:
+    """Stop the named pods and forget them (``delete pod``); the names of those found. The
+    rollout that follows (:func:`reconcile`) starts their replacements, as a ReplicaSet does."""
+    stack_dir = StackDir(config.stack_dir)
+    with stack_dir.locked():
+        state = stack_dir.load()
+        if state is None:
+            return []
+        doomed = [pod for pod in state.pods if pod.name in names]
+        pod_runtime.stop_pods(doomed, config.stop_timeout)
+        state.pods = [pod for pod in state.pods if pod not in doomed]
+        stack_dir.save(state)
+        return [pod.name for pod in doomed]
+
+
 def down(config: RunnerConfig) -> StackState | None:
     """Stop the recorded stack; None when nothing was recorded."""
     stack_dir = StackDir(config.stack_dir)

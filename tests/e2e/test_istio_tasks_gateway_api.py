@@ -46,6 +46,21 @@ def test_setup_serves_the_page_through_the_gateway_api_gateway(mesh):
     assert reviews_versions(anonymous_pages(mesh.url, 30)) == {"v1", "v2", "v3"}
 
 
+def test_wait_for_the_gateway_to_be_programmed_as_the_setup_page_does(mesh):
+    waited = mesh.run("wait", "--for=condition=programmed", "gtw", "bookinfo-gateway")
+    assert waited.returncode == 0, waited.stderr
+    assert waited.stdout == "gateway.gateway.networking.k8s.io/bookinfo-gateway condition met\n"
+    [row] = mesh.run("get", "gtw").stdout.splitlines()[1:]
+    assert row.split()[:4] == ["bookinfo-gateway", "istio", "127.0.0.1", "True"]
+    route = mesh.run("get", "httproute", "bookinfo", "-o",
+                     'jsonpath={range .status.parents[*].conditions[*]}{.type}={.status} {end}')
+    assert route.stdout == "Accepted=True ResolvedRefs=True "
+    missing = mesh.run("wait", "--for=condition=programmed", "gtw", "no-such-gateway", "--timeout=1s")
+    assert missing.returncode == 1
+    assert missing.stderr == ('Error from server (NotFound): gateways.gateway.networking.k8s.io '
+                              '"no-such-gateway" not found\n')
+
+
 def test_request_routing(mesh):
     assert mesh.apply(GATEWAY_API / "route-reviews-v1.yaml") == REVIEWS_CREATED
     assert all(page.star_color is None and page.reviews_version == "v1"

@@ -10,8 +10,6 @@ import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-import yaml
-
 from tests.support.net import free_port
 
 REPO = Path(__file__).resolve().parents[2]
@@ -78,9 +76,9 @@ class RunningStack:
 
     def delete_deployments(self, *names: str) -> None:
         """``bookinfo delete deployment NAME...``: the pods stop for good."""
-        result = self.run("delete", "-f", "-", stdin=yaml.safe_dump_all(
-            [{"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": name}} for name in names]))
+        result = self.run("delete", "deployment", *names)
         assert result.returncode == 0, result.stderr
+        assert result.stdout.splitlines() == [f'deployment.apps "{name}" deleted' for name in names]
 
 
 @contextlib.contextmanager

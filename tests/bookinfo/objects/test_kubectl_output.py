@@ -4,7 +4,8 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from bookinfo.objects.kubectl_output import as_list, human_age, json_path, table, to_yaml
+from bookinfo.objects.jsonpath import find
+from bookinfo.objects.kubectl_output import as_list, human_age, table, to_yaml
 
 
 @pytest.mark.parametrize("seconds, shown", [
@@ -34,11 +35,11 @@ def test_json_path_of_printer_columns():
                "status": {"addresses": [{"value": "10.0.0.1"}, {"value": "10.0.0.2"}],
                           "conditions": [{"type": "Accepted", "status": "True"},
                                          {"type": "Programmed", "status": "False"}]}}
-    assert json_path(gateway, ".spec.gatewayClassName") == ["istio"]
-    assert json_path(gateway, ".status.addresses[*].value") == ["10.0.0.1", "10.0.0.2"]
-    assert json_path(gateway, '.status.conditions[?(@.type=="Programmed")].status') == ["False"]
-    assert json_path(gateway, ".status.addresses[1].value") == ["10.0.0.2"]
-    assert json_path(gateway, ".spec.missing") == []
+    assert find(".spec.gatewayClassName", gateway) == ["istio"]
+    assert find(".status.addresses[*].value", gateway) == ["10.0.0.1", "10.0.0.2"]
+    assert find('.status.conditions[?(@.type=="Programmed")].status', gateway) == ["False"]
+    assert find(".status.addresses[1].value", gateway) == ["10.0.0.2"]
+    assert find(".spec.missing", gateway) == []
 
 
 def test_yaml_looks_like_kubectls_and_reads_back_the_same():

@@ -60,4 +60,9 @@ def test_kind_aliases_prefer_the_expected_kind(alias, group, kind):
 
 
 def test_unknown_alias_names_nothing():
-    assert kinds_named("pods") == []
+    assert kinds_named("widgets") == []
+
+
+def test_pods_and_replicasets_are_listed_kinds_that_cannot_be_applied():
+    assert [(k.group, k.kind) for k in kinds_named("po") + kinds_named("rs")] == [("", "Pod"), ("apps", "ReplicaSet")]
+    assert ObjectRecord({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "x"}}, "f", 0).kind_info is None

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -11,8 +12,15 @@ import yaml
 
 from bookinfo.objects import load_paths
 from bookinfo.errors import InvalidObjects, StoreError
+from bookinfo.objects.kubectl_get import GetRequest, get_lines
 from bookinfo.objects.store import LAST_APPLIED, Store
 from tests.support.net import wait_until
+
+
+def get(store: Store, kind: str, name: str | None = None, output: str | None = None) -> list[str]:
+    """``kubectl get KIND [NAME] [-o OUTPUT]`` over the stored objects."""
+    request = GetRequest((kind, name) if name else (kind,), output=output)
+    return get_lines(store.objects(), request, datetime.now(timezone.utc))
 
 REPO = Path(__file__).resolve().parents[3]
 ALL_V1 = str(REPO / "networking" / "virtual-service-all-v1.yaml")
@@ -166,54 +174,54 @@ def test_delete_lines_and_not_found(store, tmp_path):
 def test_get_table_for_virtual_services(store, tmp_path):
     apply(store, ALL_V1)
     apply(store, str(REPO / "networking" / "bookinfo-gateway.yaml"))
-    lines = store.get_lines("virtualservices")
+    lines = get(store, "virtualservices")
     assert lines[0].split() == ["NAME", "GATEWAYS", "HOSTS", "AGE"]
     assert [line.split()[:2] for line in lines[1:]] == [
         ["bookinfo", '["bookinfo-gateway"]'], ["details", '["details"]'], ["productpage", '["productpage"]'],
         ["ratings", '["ratings"]'], ["reviews", '["reviews"]']]
     assert lines[0].index("GATEWAYS") == lines[1].index('["bookinfo-gateway"]')
     assert all(line.split()[-1].endswith("s") for line in lines[1:])
-    assert [line.split() for line in store.get_lines("vs", "reviews")] == [lines[0].split(), lines[-1].split()]
+    assert [line.split() for line in get(store, "vs", "reviews")] == [lines[0].split(), lines[-1].split()]
 
 
 def test_get_tables_for_core_kinds(store, tmp_path):
     apply(store, write(tmp_path, "s.yaml", SERVICES))
-    assert store.get_lines("svc")[0].split() == ["NAME", "TYPE", "CLUSTER-IP", "EXTERNAL-IP", "PORT(S)", "AGE"]
-    assert store.get_lines("svc")[1].split()[:5] == ["details", "ClusterIP", store.objects()[0]["spec"]["clusterIP"],
+    assert get(store, "svc")[0].split() == ["NAME", "TYPE", "CLUSTER-IP", "EXTERNAL-IP", "PORT(S)", "AGE"]
+    assert get(store, "svc")[1].split()[:5] == ["details", "ClusterIP", store.objects()[0]["spec"]["clusterIP"],
                                                    "<none>", "9080/TCP"]
-    assert store.get_lines("deploy")[1].split()[:4] == ["details-v1", "0/1", "0", "0"]
-    assert store.get_lines("sa")[1].split()[:2] == ["bookinfo-details", "0"]
+    assert get(store, "deploy")[1].split()[:4] == ["details-v1", "0/1", "0", "0"]
+    assert get(store, "sa")[1].split()[:2] == ["bookinfo-details", "0"]
 
 
 def test_gateway_means_istios_unless_only_gateway_api_ones_exist(store, tmp_path):
     apply(store, write(tmp_path, "gw.yaml", GATEWAYS))
-    assert store.get_lines("gateway")[0].split() == ["NAME", "CLASS", "ADDRESS", "PROGRAMMED", "AGE"]
-    assert store.get_lines("gateway")[1].split()[:3] == ["bookinfo-gateway", "istio", "Unknown"]
+    assert get(store, "gateway")[0].split() == ["NAME", "CLASS", "ADDRESS", "PROGRAMMED", "AGE"]
+    assert get(store, "gateway")[1].split()[:3] == ["bookinfo-gateway", "istio", "Unknown"]
     apply(store, str(REPO / "networking" / "bookinfo-gateway.yaml"))
-    assert store.get_lines("gw")[0].split() == ["NAME", "AGE"]
-    assert store.get_lines("gateway.gateway.networking.k8s.io")[0].split()[1] == "CLASS"
+    assert get(store, "gw")[0].split() == ["NAME", "AGE"]
+    assert get(store, "gateway.gateway.networking.k8s.io")[0].split()[1] == "CLASS"
 
 
 def test_get_yaml_one_object_or_a_list(store):
     apply(store, ALL_V1)
-    one = yaml.safe_load("\n".join(store.get_lines("vs", "ratings", output="yaml")))
+    one = yaml.safe_load("\n".join(get(store, "vs", "ratings", output="yaml")))
     assert one["kind"] == "VirtualService" and one["metadata"]["name"] == "ratings"
     assert one["spec"] == {"hosts": ["ratings"], "http": [{"route": [{"destination": {"host": "ratings",
                                                                                        "subset": "v1"}}]}]}
-    listed = yaml.safe_load("\n".join(store.get_lines("virtualservice", output="yaml")))
+    listed = yaml.safe_load("\n".join(get(store, "virtualservice", output="yaml")))
     assert listed["kind"] == "List"
     assert [i["metadata"]["name"] for i in listed["items"]] == ["details", "productpage", "ratings", "reviews"]
-    assert store.get_lines("vs", output="name")[0] == "virtualservice.networking.istio.io/details"
+    assert get(store, "vs", output="name")[0] == "virtualservice.networking.istio.io/details"
 
 
 def test_get_empty_missing_and_unknown(store):
-    [empty] = store.get_lines("dr")
+    [empty] = get(store, "dr")
     assert empty == "No resources found in default namespace." and empty.to_stderr and not empty.is_error
-    [missing] = store.get_lines("vs", "reviews")
+    [missing] = get(store, "vs", "reviews")
     assert missing == 'Error from server (NotFound): virtualservices.networking.istio.io "reviews" not found'
     assert missing.is_error
-    [unknown] = store.get_lines("pods")
-    assert unknown == 'error: the server doesn\'t have a resource type "pods"' and unknown.is_error
+    [unknown] = get(store, "widgets")
+    assert unknown == 'error: the server doesn\'t have a resource type "widgets"' and unknown.is_error
 
 
 CONCURRENT_APPLIER = """
@@ -272,7 +280,7 @@ def test_get_serves_the_preferred_version_whatever_version_was_applied(store, tm
     old = write(tmp_path, "old.yaml", open(ALL_V1).read().replace("networking.istio.io/v1\n",
                                                                   "networking.istio.io/v1alpha3\n"))
     apply(store, old)
-    shown = yaml.safe_load("\n".join(store.get_lines("vs", "reviews", output="yaml")))
+    shown = yaml.safe_load("\n".join(get(store, "vs", "reviews", output="yaml")))
     assert shown["apiVersion"] == "networking.istio.io/v1"
     assert json.loads(shown["metadata"]["annotations"][LAST_APPLIED])["apiVersion"] == "networking.istio.io/v1alpha3"
     assert apply(store, ALL_V1)[1] == "virtualservice.networking.istio.io/reviews configured"
