@@ -35,7 +35,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    # Everything after `--` belongs to the command `exec` runs, options included.
+    after = argv.index("--") if "--" in argv else len(argv)
+    args = build_parser().parse_args(argv[:after])
+    if after < len(argv):
+        args.command_line = argv[after + 1:]
     try:
         config = RunnerConfig.from_environ(os.environ, home=args.home,
                                            gateway_port=getattr(args, "port", None))

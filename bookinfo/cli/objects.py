@@ -132,7 +132,7 @@ def _targets(config: RunnerConfig, args: argparse.Namespace) -> list[tuple[Kind,
         raise GetError("resource(s) were provided, but no name was specified")
     request = GetRequest(tuple(args.resources), namespace=args.namespace, selector=args.selector)
     selector = selectors.parse(args.selector)
-    return [(kind, [o["metadata"]["name"] for o in select(objects, kind, request, selector)])
+    return [(kind, sorted(o["metadata"]["name"] for o in select(objects, kind, request, selector)))
             for kind in wanted.kinds]
 
 

@@ -58,8 +58,8 @@ def signals_held() -> Iterator[None]:
 
 
 def verb(commands: argparse._SubParsersAction, name: str, summary: str, examples: str,
-         description: str | None = None) -> argparse.ArgumentParser:
+         description: str | None = None, aliases: tuple[str, ...] = ()) -> argparse.ArgumentParser:
     """A verb's parser: ``--help`` shows what it does, its flags and examples."""
-    return commands.add_parser(name, help=summary, description=description or summary,
-                               epilog="examples:\n" + "\n".join(f"  {line}" for line in examples.strip().splitlines()),
-                               formatter_class=argparse.RawDescriptionHelpFormatter)
+    epilog = "examples:\n" + "\n".join(f"  {line}" for line in examples.strip().splitlines())
+    return commands.add_parser(name, help=summary, description=description or summary, epilog=epilog,
+                               aliases=list(aliases), formatter_class=argparse.RawDescriptionHelpFormatter)

@@ -37,6 +37,14 @@ def config_dump(port: int) -> dict:
     return json.loads(body)
 
 
+def clusters(port: int) -> dict:
+    """Every cluster with its endpoints and their health (``/clusters?format=json``)."""
+    status, body = admin_get(port, "/clusters?format=json")
+    if status != 200:
+        raise AdminUnreachable(f"Envoy admin /clusters answered {status}")
+    return json.loads(body)
+
+
 def stat(port: int, name: str) -> int | None:
     status, body = admin_get(port, f"/stats?filter=^{name}$")
     for line in body.splitlines():

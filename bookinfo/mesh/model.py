@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 
 from bookinfo.objects.services import Service
 
-GATEWAY_LABELS: Mapping[str, str] = {"istio": "ingressgateway"}
+GATEWAY_WORKLOAD = "istio-ingressgateway"
+GATEWAY_LABELS: Mapping[str, str] = {"app": GATEWAY_WORKLOAD, "istio": "ingressgateway"}
 """The labels of the local ingress gateway, as Istio's default ingress gateway pod has."""
 
 
@@ -31,6 +32,9 @@ class MeshInputs:
     Istio resolves conflicts by creation time, the earlier object wins.
     ``outbound_ports[(workload_name, service_name, service_port)]`` is the loopback
     port on which that workload reaches that service (its "sidecar" listener).
+    ``http_proxy_ports[workload_name]`` is that workload's HTTP forward proxy: one listener
+    answering for every HTTP Service it has a listener for, by name (``bookinfo exec``).
+    ``access_log_dir`` is where the listeners write their access logs (none without it).
     """
 
     workloads: list[Workload]
@@ -39,6 +43,8 @@ class MeshInputs:
     gateway_port: int | None
     outbound_ports: Mapping[tuple[str, str, int], int]
     admin_port: int
+    http_proxy_ports: Mapping[str, int] = field(default_factory=dict)
+    access_log_dir: str | None = None
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,12 @@
 - One outbound listener per (workload, service, port) in ``outbound_ports``: the
   caller's own view of the service, so ``sourceLabels`` and client-side rules (faults,
   retries, timeouts) apply where Istio's sidecar would apply them.
+- Per workload in ``http_proxy_ports``, an HTTP forward proxy (``outbound|<workload>|
+  http-proxy``): one virtual host per HTTP Service port the workload has a listener for,
+  named as a pod names it (``reviews:9080``, ``reviews.default.svc.cluster.local:9080``,
+  and the bare name for port 80), routed exactly as that outbound listener routes. A
+  command run "in the pod" (``bookinfo exec``) reaches Services by name through it.
+- Every listener logs to its workload's access log (bookinfo.mesh.access_log).
 - One gateway listener on ``gateway_port`` for every Istio Gateway and Gateway API
   Gateway: whatever port a Gateway declares (8080, 80) is served on this one port.
 - Routing for a host comes from the oldest object that routes it: a VirtualService
@@ -17,8 +23,9 @@ from __future__ import annotations
 from . import gateway_api_routes, istio_routes
 from .clusters import ClusterBook
 from .envoy_routes import envoy_routes
+from .access_log import access_log
 from .listeners import http_listener, route_configuration, tcp_listener
-from .model import GATEWAY_LABELS, EnvoyResources, MeshInputs
+from .model import GATEWAY_LABELS, GATEWAY_WORKLOAD, EnvoyResources, MeshInputs
 from .registry import GATEWAY_API, ISTIO_NETWORKING, Registry, is_kind
 from .route_model import MESH, Caller, Destination, RouteRule, RouteTable, WeightedDestination
 
@@ -30,26 +37,49 @@ def outbound_name(workload: str, service: str, port: int) -> str:
     return f"outbound|{workload}|{service}|{port}"
 
 
+def http_proxy_name(workload: str) -> str:
+    """The name of a workload's HTTP forward proxy listener (and route configuration)."""
+    return f"outbound|{workload}|http-proxy"
+
+
 def build(inputs: MeshInputs) -> EnvoyResources:
     registry = Registry(inputs)
     book = ClusterBook(registry)
     tables = route_tables(inputs.config, registry)
     labels = {w.name: dict(w.labels) for w in inputs.workloads}
     listeners, route_configs = [], []
+    proxied: dict[str, list[tuple[list[str], list[dict]]]] = {w: [] for w in inputs.http_proxy_ports}
     for (workload, service, service_port), port in sorted(inputs.outbound_ports.items()):
         name = outbound_name(workload, service, service_port)
         host = registry.resolve(service)
+        logs = access_log(inputs.access_log_dir, workload)
         if registry.is_http(host, service_port):
             caller = Caller(labels.get(workload, {}), frozenset({MESH}), frozenset({service_port}))
             routes = _mesh_routes(tables, host, service_port, caller, book)
             route_configs.append(route_configuration(name, [(["*"], routes)]))
-            listeners.append(http_listener(name, port))
+            listeners.append(http_listener(name, port, access_log=logs))
+            if workload in proxied:
+                proxied[workload].append((_proxy_domains(registry, host, service_port), routes))
         else:
-            listeners.append(tcp_listener(name, port, book.ref(host, service_port)))
+            listeners.append(tcp_listener(name, port, book.ref(host, service_port), access_log=logs))
+    for workload, hosts in sorted(proxied.items()):
+        name = http_proxy_name(workload)
+        route_configs.append(route_configuration(name, hosts))
+        listeners.append(http_listener(name, inputs.http_proxy_ports[workload], strip_port=False,
+                                       access_log=access_log(inputs.access_log_dir, workload)))
     if inputs.gateway_port is not None:
         route_configs.append(route_configuration(GATEWAY_LISTENER, _gateway_hosts(inputs.config, tables, book)))
-        listeners.append(http_listener(GATEWAY_LISTENER, inputs.gateway_port, edge=True))
+        listeners.append(http_listener(GATEWAY_LISTENER, inputs.gateway_port, edge=True,
+                                       access_log=access_log(inputs.access_log_dir, GATEWAY_WORKLOAD)))
     return EnvoyResources(listeners=listeners, clusters=book.build(), route_configs=route_configs)
+
+
+def _proxy_domains(registry: Registry, host: str, port: int) -> list[str]:
+    """Every name a pod may give a Service port in a request: ``name:port`` in each
+    spelling, and the bare name when the port is HTTP's own 80."""
+    service = registry.services.get(host)
+    names = list(service.hosts()) if service is not None else [host]
+    return [f"{name}:{port}" for name in names] + (names if port == 80 else [])
 
 
 def route_tables(config: list[dict], registry: Registry) -> list[RouteTable]:

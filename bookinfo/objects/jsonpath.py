@@ -340,7 +340,10 @@ def _step(template: str, step: Any, values: list[Any], root: Any) -> list[Any]:
 
 def _descendants(value: Any) -> list[Any]:
     found = [value]
-    children = [value[k] for k in sorted(value)] if isinstance(value, dict) else value if isinstance(value, list) else []
+    if isinstance(value, dict):
+        children = [value[key] for key in sorted(value)]
+    else:
+        children = value if isinstance(value, list) else []
     for child in children:
         found.extend(_descendants(child))
     return found

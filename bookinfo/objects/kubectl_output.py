@@ -89,10 +89,11 @@ def human_age(seconds: float) -> str:
     return f"{years}y"
 
 
-def table(headers: list[str], rows: list[list[str]]) -> list[str]:
-    """Rows aligned as kubectl aligns them (tabwriter, padding 3, no trailing spaces)."""
+def table(headers: list[str], rows: list[list[str]], padding: int = _PADDING) -> list[str]:
+    """Rows aligned as kubectl aligns them (Go's tabwriter: each column as wide as its
+    widest cell plus ``padding``, 3 for kubectl; no trailing spaces)."""
     widths = [max(len(r[i]) for r in [headers, *rows]) for i in range(len(headers))]
-    return ["".join(cell.ljust(widths[i] + _PADDING) if i < len(row) - 1 else cell
+    return ["".join(cell.ljust(widths[i] + padding) if i < len(row) - 1 else cell
                     for i, cell in enumerate(row)).rstrip()
             for row in [headers, *rows]]
 

@@ -56,3 +56,13 @@ def read(path: Path) -> list[str]:
 def texts(lines: Iterable[str]) -> list[str]:
     """The lines as the container wrote them."""
     return [split(line)[1] for line in lines]
+
+
+def access_line_time(line: str) -> datetime | None:
+    """When an Envoy access log line's request started (``[%START_TIME%]`` leads it)."""
+    if line.startswith("[") and "]" in line:
+        try:
+            return parse_time(line[1:line.index("]")])
+        except ValueError:
+            return None
+    return None

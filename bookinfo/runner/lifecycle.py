@@ -94,7 +94,7 @@ def _up(config: RunnerConfig, stack_dir: StackDir, manifests: Sequence[Path],
             stack_dir.save(state)
         launcher.close()
         envoy = EnvoyProcess(stack_dir.envoy)
-        envoy.start(_mesh_resources(state, desired), state.admin_port)
+        envoy.start(_mesh_resources(state, desired, stack_dir.logs), state.admin_port)
         state.envoy_pid, state.envoy_started = envoy.pid, start_ticks(envoy.pid) or 0
         stack_dir.save(state)
         deadline = time.monotonic() + config.start_timeout
@@ -102,7 +102,8 @@ def _up(config: RunnerConfig, stack_dir: StackDir, manifests: Sequence[Path],
         state.pods = [_ready(pod) for pod in state.pods]
         envoy.wait_ready(max(0.5, deadline - time.monotonic()))
         # Only the structure Envoy has just loaded, with endpoints now: no need to validate.
-        envoy.wait_applied(config.start_timeout, envoy.update(_mesh_resources(state, desired), validate=False))
+        resources = _mesh_resources(state, desired, stack_dir.logs)
+        envoy.wait_applied(config.start_timeout, envoy.update(resources, validate=False))
         _start_kubelet(config, stack_dir, state, environ)
     except BaseException:
         launcher.close()
@@ -152,7 +153,7 @@ def reconcile(config: RunnerConfig, environ: Mapping[str, str]) -> StackState | 
         new, state.unstartable = _start_more(config, stack_dir, state, desired, change.start,
                                              environ, envoy, ports)
         state.pods = keep + new
-        envoy.wait_applied(config.start_timeout, envoy.update(_mesh_resources(state, desired)))
+        envoy.wait_applied(config.start_timeout, envoy.update(_mesh_resources(state, desired, stack_dir.logs)))
         for pod in keep:
             build.write_service_names(pod, desired.services)
         pod_runtime.stop_pods(change.stop, config.stop_timeout)
@@ -187,14 +188,15 @@ def _start_more(config: RunnerConfig, stack_dir: StackDir, state: StackState, de
             if newly_ready is not None:
                 started[newly_ready.name] = _ready(newly_ready)
             serving = dataclasses.replace(state, pods=state.pods + list(started.values()))
-            envoy.wait_applied(config.start_timeout, envoy.update(_mesh_resources(serving, desired)))
+            resources = _mesh_resources(serving, desired, stack_dir.logs)
+            envoy.wait_applied(config.start_timeout, envoy.update(resources))
 
         route_to_ready()
         pod_runtime.wait_healthy(list(started.values()), time.monotonic() + config.start_timeout, route_to_ready)
     except BaseException:
         launcher.close()
         pod_runtime.stop_pods(list(started.values()), config.stop_timeout)
-        envoy.update(_mesh_resources(state, desired))
+        envoy.update(_mesh_resources(state, desired, stack_dir.logs))
         stack_dir.save(state)
         raise
     return list(started.values()), unstartable
@@ -205,12 +207,13 @@ def publish_endpoints(config: RunnerConfig, state: StackState) -> None:
     stack_dir = StackDir(config.stack_dir)
     desired = load_desired([Path(m) for m in state.manifests], config.home)
     envoy = EnvoyProcess.attach(stack_dir.envoy, state.envoy_pid, state.admin_port)
-    envoy.wait_applied(config.start_timeout, envoy.update(_mesh_resources(state, desired)))
+    envoy.wait_applied(config.start_timeout, envoy.update(_mesh_resources(state, desired, stack_dir.logs)))
 
 
-def _mesh_resources(state: StackState, desired: Desired):
+def _mesh_resources(state: StackState, desired: Desired, logs: Path):
     """The Envoy resources for the stack's pods and the desired routing objects: every
-    pod has its outbound listeners, only the running, ready ones are endpoints."""
+    pod has its outbound listeners and HTTP proxy, only the running, ready ones are
+    endpoints; the listeners log into ``logs``."""
     known = {service.name for service in desired.services}
     inputs = MeshInputs(
         workloads=[Workload(pod.name, pod.labels, pod.port) for pod in state.pods
@@ -223,6 +226,8 @@ def _mesh_resources(state: StackState, desired: Desired):
                         for pod in state.pods
                         for (service, port), listener in pod.outbound.items() if service in known},
         admin_port=state.admin_port,
+        http_proxy_ports={pod.name: pod.http_proxy for pod in state.pods if pod.http_proxy},
+        access_log_dir=str(logs),
     )
     return build_resources(inputs)
 

@@ -184,8 +184,10 @@ def _app_status(pod: Pod, container: dict[str, Any]) -> dict[str, Any]:
         state = {"waiting": {"reason": status.waiting,
                              "message": f"back-off {status.backoff:.0f}s restarting failed container="
                                         f"{pod.container} pod={pod.name}"}}
+    elif status.last:
+        state = {"terminated": _terminated(status.last)}
     else:
-        state = {"terminated": _terminated(status.last)} if status.last else {"waiting": {"reason": "ContainerCreating"}}
+        state = {"waiting": {"reason": "ContainerCreating"}}
     # The previous run's end, once the container runs again or waits to.
     last = status.last if status.last and (status.running or status.waiting) else None
     return {"name": pod.container, "image": container.get("image", pod.image), "imageID": "",

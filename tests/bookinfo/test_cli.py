@@ -159,3 +159,30 @@ def test_a_reader_that_leaves_early_gets_no_error_and_the_apply_still_completes(
     listed = bookinfo(tmp_path, "get", "virtualservices", "-o", "name")
     assert listed.stdout.split() == [f"virtualservice.networking.istio.io/{name}"
                                      for name in ("details", "productpage", "ratings", "reviews")]
+
+
+VERBS = ("up", "down", "status", "reset", "apply", "delete", "get", "wait", "logs", "exec", "analyze",
+         "proxy-config")
+
+
+@pytest.mark.parametrize("command", VERBS)
+def test_every_command_answers_help_with_its_flags_and_an_example(command, capsys):
+    from bookinfo.cli import main
+
+    with pytest.raises(SystemExit) as done:
+        main([command, "--help"])
+    assert done.value.code == 0
+    shown = capsys.readouterr().out
+    assert shown.startswith(f"usage: bookinfo {command}")
+    assert "options:" in shown and "-h, --help" in shown
+    examples = shown.split("examples:\n", 1)[1]
+    assert f"bookinfo {command}" in examples or (command == "proxy-config" and "bookinfo pc" in examples)
+
+
+def test_the_help_lists_every_command(capsys):
+    from bookinfo.cli import main
+
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    listed = capsys.readouterr().out
+    assert all(f"    {command} " in listed or f"    {command}\n" in listed for command in VERBS)
