@@ -3,9 +3,9 @@
 Starts its own stack (``bookinfo up --detach`` on a free port, in a scratch home), so it
 never disturbs a running one, and stops it afterwards. Load goes to 127.0.0.1 only, for
 a bounded time. Figures: time from ``bookinfo up`` to ready, pages/s, p50 and p99
-latency, non-2xx answers, and the memory of every workload (RSS of its process group,
-and PSS, which counts a page shared between processes once), and the CPU time each
-process group spends per page.
+latency, non-2xx answers, and the memory of every workload (RSS of its process group and
+of the runtime shim above it, and PSS, which counts a page shared between processes
+once), and the CPU time each spends per page.
 """
 from __future__ import annotations
 
@@ -61,10 +61,18 @@ def group_members(leader: int) -> list[tuple[Path, list[str]]]:
             if int(fields[2]) == leader]  # the process group
 
 
-def group_memory_kib(leader: int) -> tuple[int, int]:
-    """(RSS, PSS) in KiB summed over the process group ``leader`` leads."""
+def pod_members(leader: int) -> list[tuple[Path, list[str]]]:
+    """A pod's processes: its process group and the runtime shim above it (its parent,
+    bookinfo.pods.shim), which shares its pages and must be counted with it."""
+    members = group_members(leader)
+    shim = next((int(fields[1]) for entry, fields in members if entry.name == str(leader)), None)
+    return members + [(Path(f"/proc/{pid}"), fields) for pid, fields in process_stats() if pid == shim]
+
+
+def memory_kib(members: list[tuple[Path, list[str]]]) -> tuple[int, int]:
+    """(RSS, PSS) in KiB summed over ``members``."""
     rss = pss = 0
-    for entry, _ in group_members(leader):
+    for entry, _ in members:
         try:
             rollup = (entry / "smaps_rollup").read_text()
         except OSError:
@@ -74,10 +82,20 @@ def group_memory_kib(leader: int) -> tuple[int, int]:
     return rss, pss
 
 
+def group_memory_kib(leader: int) -> tuple[int, int]:
+    """(RSS, PSS) in KiB summed over the process group ``leader`` leads."""
+    return memory_kib(group_members(leader))
+
+
+def cpu_seconds(members: list[tuple[Path, list[str]]]) -> float:
+    """User + system CPU time used so far by ``members``."""
+    ticks = sum(int(fields[11]) + int(fields[12]) for _, fields in members)
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 def group_cpu_seconds(leader: int) -> float:
     """User + system CPU time used so far by the processes of ``leader``'s group."""
-    ticks = sum(int(fields[11]) + int(fields[12]) for _, fields in group_members(leader))
-    return ticks / os.sysconf("SC_CLK_TCK")
+    return cpu_seconds(group_members(leader))
 
 
 def main() -> int:
@@ -101,14 +119,14 @@ def main() -> int:
         for _ in range(50):  # warm every worker's imports and Envoy's connection pools
             urllib.request.urlopen(url, timeout=10).read()
         state = json.loads((home / "stack" / "stack.json").read_text())
-        leaders = {pod["name"]: pod["pid"] for pod in state["pods"]}
-        leaders["envoy"] = state["envoy_pid"]
-        cpu_before = {name: group_cpu_seconds(pid) for name, pid in leaders.items()}
+        members = {pod["name"]: lambda pid=pod["pid"]: pod_members(pid) for pod in state["pods"]}
+        members["envoy"] = lambda: group_members(state["envoy_pid"])
+        cpu_before = {name: cpu_seconds(processes()) for name, processes in members.items()}
         figures = run_wrk(url, args.connections, args.seconds)
         pages = figures["pages/s"] * args.seconds
-        cpu = {name: 1000 * (group_cpu_seconds(pid) - cpu_before[name]) / pages
-               for name, pid in leaders.items()}
-        memory = [(pod["name"], *group_memory_kib(pod["pid"])) for pod in state["pods"]]
+        cpu = {name: 1000 * (cpu_seconds(processes()) - cpu_before[name]) / pages
+               for name, processes in members.items()}
+        memory = [(pod["name"], *memory_kib(pod_members(pod["pid"]))) for pod in state["pods"]]
         envoy = group_memory_kib(state["envoy_pid"])
     finally:
         bookinfo(home, "down")
@@ -131,7 +149,7 @@ def report(figures: dict[str, float], memory, envoy, cpu, args) -> None:
             verdict = (f"{'':>12}  (productpage alone aims at {'>=' if key == 'pages/s' else '<='} "
                        f"{PRODUCTPAGE_ALONE_AIMS[key]:g}: productpage_bench.py)")
         print(f"{key:<16}{value:>12.1f}{verdict}")
-    print(f"\n{'process group':<36}{'RSS MiB':>10}{'PSS MiB':>10}{'CPU ms/page':>13}")
+    print(f"\n{'pod (group and shim)':<36}{'RSS MiB':>10}{'PSS MiB':>10}{'CPU ms/page':>13}")
     for name, rss, pss in memory:
         print(f"{name:<36}{rss / 1024:>10.1f}{pss / 1024:>10.1f}{cpu[name]:>13.2f}")
     print(f"{'envoy (not a workload)':<36}{envoy[0] / 1024:>10.1f}{envoy[1] / 1024:>10.1f}"
