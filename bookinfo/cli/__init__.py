@@ -36,8 +36,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    # Everything after `--` belongs to the command `exec` runs, options included.
-    after = argv.index("--") if "--" in argv else len(argv)
+    # Everything after `exec ... --` belongs to the command it runs, options included.
+    after = argv.index("--") if "--" in argv and "exec" in argv[:argv.index("--")] else len(argv)
     args = build_parser().parse_args(argv[:after])
     if after < len(argv):
         args.command_line = argv[after + 1:]

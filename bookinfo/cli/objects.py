@@ -103,7 +103,7 @@ def _delete(config: RunnerConfig, args: argparse.Namespace) -> int:
     if not args.resources:
         return print_lines([error("error: You must provide one or more resources by argument or filename.")])
     try:
-        targets = _targets(config, args)
+        targets = _targets(cluster_objects(config), args)
     except (GetError, selectors.SelectorError) as refused:
         return print_lines([error(f"error: {refused}")])
     lines = []
@@ -122,9 +122,8 @@ def _delete(config: RunnerConfig, args: argparse.Namespace) -> int:
     return reconcile(config) or failed
 
 
-def _targets(config: RunnerConfig, args: argparse.Namespace) -> list[tuple[Kind, list[str]]]:
+def _targets(objects: list[dict], args: argparse.Namespace) -> list[tuple[Kind, list[str]]]:
     """(kind, names) from ``KIND NAME...``, ``KIND/NAME...``, ``KIND --all`` or ``KIND -l``."""
-    objects = cluster_objects(config)
     wanted = resolve(args.resources, objects)
     if wanted.names:
         return [(kind, wanted.names[kind.group, kind.kind]) for kind in wanted.kinds]
@@ -197,7 +196,7 @@ def _wait(config: RunnerConfig, args: argparse.Namespace) -> int:
     met = _condition(args.condition)
     try:
         objects = cluster_objects(config)
-        targets = _targets(config, args)
+        targets = _targets(objects, args)
     except (GetError, selectors.SelectorError) as refused:
         return print_lines([error(f"error: {refused}")])
     existing = {(kind.group, kind.kind, o["metadata"]["name"]) for o in objects for kind, _ in targets
@@ -244,8 +243,9 @@ def _condition(spec: str):
                        for c in (obj.get("status") or {}).get("conditions") or [])
         return has_condition
     if what == "jsonpath" and rest:
-        template, _, value = rest.rpartition("=") if "=" in rest.rsplit("}", 1)[-1] else (rest, "", "")
-        template = template if template.startswith("{") else "{" + template + "}"
+        # '{.status.phase}'=Running (or .status.phase=Running); without a value: the field exists.
+        template, _, value = rest.partition("}=") if "}" in rest else rest.partition("=")
+        template = template + "}" if "}" in rest and not template.endswith("}") else template
 
         def matches(obj: dict) -> bool:
             found = jsonpath.find(template, obj)

@@ -279,8 +279,10 @@ def render(template: str, data: Any) -> str:
 
 
 def find(path_text: str, data: Any) -> list[Any]:
-    """The values one path (without braces, as custom-columns write it) selects."""
-    template = path_text if path_text.startswith("{") else "{" + path_text + "}"
+    """The values one path selects, written as custom-columns take it: braces and the
+    leading dot may be left out (``metadata.name``), as kubectl's relaxed form allows."""
+    relaxed = path_text if path_text.startswith(("{", ".", "$", "@", "[")) else "." + path_text
+    template = relaxed if relaxed.startswith("{") else "{" + relaxed + "}"
     nodes = parse(template)
     values: list[Any] = []
     for node in nodes:

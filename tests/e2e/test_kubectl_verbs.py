@@ -4,11 +4,12 @@ sidecar's access log), delete by name, analyze and proxy-config."""
 from __future__ import annotations
 
 import os
+import queue
 import re
 import signal
 import subprocess
 import sys
-import time
+import threading
 
 import requests
 
@@ -82,14 +83,21 @@ def test_logs_show_the_applications_output_and_the_sidecars_access_log(stack):
 def test_logs_follow_prints_new_lines_until_interrupted(stack):
     follow = subprocess.Popen([sys.executable, "-m", "bookinfo", "--home", str(stack.home), "logs",
                                "deploy/details-v1", "-f", "--tail", "0"], stdout=subprocess.PIPE, text=True)
-    try:
-        time.sleep(0.5)  # let it start reading before the request is made (not synchronisation of the result)
+    printed: queue.Queue[str] = queue.Queue()
+    threading.Thread(target=lambda: [printed.put(line) for line in follow.stdout], daemon=True).start()
+    seen: list[str] = []
+
+    def details_call_followed() -> bool:
         requests.get(stack.url + "/productpage", timeout=20)
-        line = follow.stdout.readline()
-        assert '"GET /details/0 HTTP/1.1" 200' in line
+        while not printed.empty():
+            seen.append(printed.get())
+        return any('"GET /details/0 HTTP/1.1" 200' in line for line in seen)
+
+    try:
+        wait_until(details_call_followed, timeout=20, interval=0.5, what="a new details line while following")
     finally:
         follow.send_signal(signal.SIGINT)
-        follow.communicate(timeout=20)
+        follow.wait(timeout=20)
     assert follow.returncode == 0
 
 
@@ -195,3 +203,22 @@ def test_proxy_config_shows_a_pods_listeners_routes_clusters_and_endpoints(stack
     assert all(line.split()[1:3] == ["HEALTHY", "OK"] for line in endpoints.stdout.splitlines()[1:])
     gateway = stack.run("pc", "routes", "deploy/istio-ingressgateway", "-n", "istio-system").stdout
     assert "gateway" in gateway and "/productpage" in gateway and "bookinfo.default" in gateway
+
+
+def test_wait_for_a_condition_a_jsonpath_value_and_a_deletion(stack):
+    available = stack.run("wait", "--for=condition=Available", "deployment/details-v1", "--timeout=30s")
+    assert available.stdout == "deployment.apps/details-v1 condition met\n"
+    running = stack.run("wait", "--for=jsonpath={.status.phase}=Running", "pod", "-l", "app=details")
+    assert running.stdout == f"pod/{pod_name(stack, 'details')} condition met\n"
+    name = pod_name(stack, "details")
+    waiting = subprocess.Popen([sys.executable, "-m", "bookinfo", "--home", str(stack.home), "wait",
+                                "--for=delete", f"pod/{name}", "--timeout=60s"], stdout=subprocess.PIPE, text=True)
+    try:
+        assert stack.run("delete", "pod", name).returncode == 0
+        output, _ = waiting.communicate(timeout=60)
+    finally:
+        waiting.kill()
+    assert waiting.returncode == 0 and output == f"pod/{name} condition met\n"
+    timed_out = stack.run("wait", "--for=condition=Ready=false", f"pod/{pod_name(stack, 'details')}", "--timeout=1s")
+    assert timed_out.returncode == 1
+    assert timed_out.stderr == f"error: timed out waiting for the condition on pods/{pod_name(stack, 'details')}\n"

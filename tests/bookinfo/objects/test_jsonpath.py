@@ -61,6 +61,8 @@ def test_a_missing_field_prints_nothing_as_kubectl_get_allows_missing_keys():
 def test_paths_without_braces_select_values_as_custom_columns_write_them():
     assert find(".items[*].metadata.name", DOCUMENTED) == ["127.0.0.1", "127.0.0.2"]
     assert find(".status.capacity", DOCUMENTED["items"][0]) == [{"cpu": "4"}]
+    assert find("metadata.name", DOCUMENTED["items"][1]) == find("{.metadata.name}", DOCUMENTED["items"][1]) == [
+        "127.0.0.2"]
 
 
 # --- against the real kubectl -------------------------------------------------------------
