@@ -9,17 +9,54 @@ from dataclasses import dataclass, field
 
 from bookinfo.objects.services import Service
 
+from .identity import DEFAULT_SERVICE_ACCOUNT, spiffe_id
+
 GATEWAY_LABELS: Mapping[str, str] = {"istio": "ingressgateway"}
 """The labels of the local ingress gateway, as Istio's default ingress gateway pod has."""
 
 
 @dataclass(frozen=True)
 class Workload:
-    """A running workload process on 127.0.0.1:port; labels are its Deployment's pod labels."""
+    """A running workload process on 127.0.0.1:port; labels are its Deployment's pod labels.
+
+    ``inbound_port`` is the loopback port of its sidecar's inbound listener, the only way
+    other workloads reach it; None for a workload without a sidecar, which is reached on
+    its own port in plain text (Istio's auto mTLS sends plain text to such endpoints).
+    ``container_port`` is the port the Deployment declares (9080): the workload port
+    PeerAuthentication ``portLevelMtls`` and AuthorizationPolicy ``ports`` name. A
+    workload not ``ready`` (starting, not yet healthy) has its sidecar but is no endpoint.
+    """
 
     name: str
     labels: Mapping[str, str]
     port: int
+    namespace: str = "default"
+    service_account: str = DEFAULT_SERVICE_ACCOUNT
+    inbound_port: int | None = None
+    container_port: int | None = None
+    ready: bool = True
+
+    @property
+    def identity(self) -> str:
+        return spiffe_id(self.namespace, self.service_account)
+
+    @property
+    def workload_port(self) -> int:
+        """The port as Istio's policies name it: the declared container port."""
+        return self.container_port or self.port
+
+    @property
+    def address_port(self) -> int:
+        """Where other workloads connect: the sidecar's inbound listener, if it has one."""
+        return self.inbound_port or self.port
+
+
+@dataclass(frozen=True)
+class WorkloadCertificate:
+    """PEM files the mesh CA issued one identity: its certificate chain and private key."""
+
+    chain: str
+    key: str
 
 
 @dataclass(frozen=True)
@@ -31,6 +68,9 @@ class MeshInputs:
     Istio resolves conflicts by creation time, the earlier object wins.
     ``outbound_ports[(workload_name, service_name, service_port)]`` is the loopback
     port on which that workload reaches that service (its "sidecar" listener).
+    ``root_certificate`` is the mesh CA's certificate (PEM file), the trust anchor of
+    every mutual TLS hop; ``certificates`` holds, per SPIFFE identity, the files the CA
+    issued it (every sidecar's workload and the gateway need one).
     """
 
     workloads: list[Workload]
@@ -39,6 +79,8 @@ class MeshInputs:
     gateway_port: int | None
     outbound_ports: Mapping[tuple[str, str, int], int]
     admin_port: int
+    root_certificate: str | None = None
+    certificates: Mapping[str, WorkloadCertificate] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -11,16 +11,23 @@
 - Each VirtualService and HTTPRoute is converted once into the route model
   (route_model.RouteTable), as pilot converts HTTPRoutes into VirtualServices; one
   translation (envoy_routes) then writes every listener's routes from it.
+- One inbound listener per workload with a sidecar (inbound.py): the Services' endpoints,
+  where the callee's PeerAuthentication is enforced; hops between sidecars (and from the
+  gateway) are mutual TLS as Istio's auto mTLS and the DestinationRules decide (clusters.py).
 """
 from __future__ import annotations
 
 from . import gateway_api_routes, istio_routes
 from .clusters import ClusterBook
 from .envoy_routes import envoy_routes
+from .identity import GATEWAY_IDENTITY
+from .inbound import inbound_resources
 from .listeners import http_listener, route_configuration, tcp_listener
 from .model import GATEWAY_LABELS, EnvoyResources, MeshInputs
+from .peer_authentication import PeerAuthentications
 from .registry import GATEWAY_API, ISTIO_NETWORKING, Registry, is_kind
 from .route_model import MESH, Caller, Destination, RouteRule, RouteTable, WeightedDestination
+from .tls import MeshTls
 
 GATEWAY_LISTENER = "gateway"
 
@@ -32,24 +39,34 @@ def outbound_name(workload: str, service: str, port: int) -> str:
 
 def build(inputs: MeshInputs) -> EnvoyResources:
     registry = Registry(inputs)
-    book = ClusterBook(registry)
+    tls = MeshTls(inputs, PeerAuthentications(inputs.config))
+    book = ClusterBook(registry, tls)
     tables = route_tables(inputs.config, registry)
-    labels = {w.name: dict(w.labels) for w in inputs.workloads}
-    listeners, route_configs = [], []
-    for (workload, service, service_port), port in sorted(inputs.outbound_ports.items()):
-        name = outbound_name(workload, service, service_port)
+    workloads = {w.name: w for w in inputs.workloads}
+    listeners, route_configs, inbound_clusters = [], [], []
+    for (pod, service, service_port), port in sorted(inputs.outbound_ports.items()):
+        name = outbound_name(pod, service, service_port)
         host = registry.resolve(service)
+        workload = workloads.get(pod)
+        identity = workload.identity if workload else None
         if registry.is_http(host, service_port):
-            caller = Caller(labels.get(workload, {}), frozenset({MESH}), frozenset({service_port}))
+            caller = Caller(workload.labels if workload else {}, frozenset({MESH}), frozenset({service_port}),
+                            identity)
             routes = _mesh_routes(tables, host, service_port, caller, book)
-            route_configs.append(route_configuration(name, [(["*"], routes)]))
+            route_configs.append(route_configuration(name, [(["*"], routes)], [f"{host}:{service_port}"]))
             listeners.append(http_listener(name, port))
         else:
-            listeners.append(tcp_listener(name, port, book.ref(host, service_port)))
+            listeners.append(tcp_listener(name, port, book.ref(host, service_port, caller=identity)))
+    for workload in inputs.workloads:
+        if workload.inbound_port is not None:
+            listener, cluster = inbound_resources(workload, registry, tls, ())
+            listeners.append(listener)
+            inbound_clusters.append(cluster)
     if inputs.gateway_port is not None:
         route_configs.append(route_configuration(GATEWAY_LISTENER, _gateway_hosts(inputs.config, tables, book)))
         listeners.append(http_listener(GATEWAY_LISTENER, inputs.gateway_port, edge=True))
-    return EnvoyResources(listeners=listeners, clusters=book.build(), route_configs=route_configs)
+    return EnvoyResources(listeners=listeners, clusters=book.build() + inbound_clusters,
+                          route_configs=route_configs)
 
 
 def route_tables(config: list[dict], registry: Registry) -> list[RouteTable]:
@@ -96,7 +113,7 @@ def _gateway_hosts(config: list[dict], tables: list[RouteTable],
     one listener serves both: the VirtualServices' routes first, in apply order, then per
     host the merged HTTPRoutes' routes."""
     served = {**istio_routes.served_hosts(config), **gateway_api_routes.served_hosts(config)}
-    caller = Caller(GATEWAY_LABELS, frozenset(served), istio_routes.server_ports(config))
+    caller = Caller(GATEWAY_LABELS, frozenset(served), istio_routes.server_ports(config), GATEWAY_IDENTITY)
     by_host: dict[str, list[dict]] = {}
     merged: dict[str, list[RouteTable]] = {}
     for table in tables:

@@ -38,6 +38,12 @@ class Pod:
     log: str = ""
     pid: int = 0
     started: int = 0          # the pid's start time, to recognise it in later commands
+    # Its identity: the pod template's service account in the Deployment's namespace.
+    namespace: str = "default"
+    service_account: str = "default"
+    # Its sidecar's inbound listener on Envoy, in front of ``port``: how other pods reach it.
+    inbound: int = 0
+    container_port: int | None = None  # the port the Deployment declares (9080)
 
     @property
     def is_database(self) -> bool:

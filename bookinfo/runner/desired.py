@@ -12,12 +12,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from bookinfo.objects.kinds import GATEWAY_API, ISTIO_NETWORKING
+from bookinfo.objects.kinds import GATEWAY_API, ISTIO_EXTENSIONS, ISTIO_NETWORKING, ISTIO_SECURITY
 from bookinfo.objects.record import object_key
 from bookinfo.objects.services import Service
 
-# API groups whose objects configure routing (handed to the mesh translation).
-MESH_GROUPS = frozenset({ISTIO_NETWORKING, "security.istio.io", "telemetry.istio.io", GATEWAY_API})
+# API groups whose objects configure the mesh (handed to the mesh translation).
+MESH_GROUPS = frozenset({ISTIO_NETWORKING, ISTIO_SECURITY, ISTIO_EXTENSIONS, "telemetry.istio.io", GATEWAY_API})
 
 
 @dataclass(frozen=True)

@@ -21,10 +21,11 @@ from bookinfo.pods import lifecycle as kubelet
 from bookinfo.pods.pod import Pod, UnstartableDeployment
 from bookinfo.runner.config import RunnerConfig
 from bookinfo.runner.desired import Desired, load_desired
+from bookinfo.runner.mesh_ca import MeshCA
+from bookinfo.runner.mesh_inputs import mesh_inputs
 from bookinfo.envoy import admin
 from bookinfo.envoy.binary import find_envoy
 from bookinfo.envoy.process import EnvoyProcess
-from bookinfo.mesh.model import MeshInputs, Workload
 from bookinfo.mesh.translate import build as build_resources
 from bookinfo.system.ports import check_free, free_ports
 from bookinfo.system.processes import alive, start_ticks, stop_groups
@@ -90,7 +91,7 @@ def _up(config: RunnerConfig, stack_dir: StackDir, manifests: Sequence[Path],
             stack_dir.save(state)
         launcher.close()
         envoy = EnvoyProcess(stack_dir.envoy)
-        envoy.start(_mesh_resources(state, desired), state.admin_port)
+        envoy.start(_mesh_resources(config, state, desired), state.admin_port)
         state.envoy_pid, state.envoy_started = envoy.pid, start_ticks(envoy.pid) or 0
         stack_dir.save(state)
         deadline = time.monotonic() + config.start_timeout
@@ -131,7 +132,7 @@ def reconcile(config: RunnerConfig, environ: Mapping[str, str]) -> StackState | 
         new, state.unstartable = _start_more(config, stack_dir, state, desired, change.start,
                                              environ, envoy, ports)
         state.pods = keep + new
-        envoy.wait_applied(config.start_timeout, envoy.update(_mesh_resources(state, desired)))
+        envoy.wait_applied(config.start_timeout, envoy.update(_mesh_resources(config, state, desired)))
         for pod in keep:
             build.write_service_names(pod, desired.services)
         kubelet.stop_pods(change.stop, config.stop_timeout)
@@ -169,37 +170,27 @@ def _start_more(config: RunnerConfig, stack_dir: StackDir, state: StackState, de
             serving = dataclasses.replace(state, pods=state.pods + ready)
             warming = [p for p in started if p not in ready]
             envoy.wait_applied(config.start_timeout,
-                               envoy.update(_mesh_resources(serving, desired, warming)))
+                               envoy.update(_mesh_resources(config, serving, desired, warming)))
 
         route_to_ready()
         kubelet.wait_healthy(started, time.monotonic() + config.start_timeout, route_to_ready)
     except BaseException:
         launcher.close()
         kubelet.stop_pods(started, config.stop_timeout)
-        envoy.update(_mesh_resources(state, desired))
+        envoy.update(_mesh_resources(config, state, desired))
         stack_dir.save(state)
         raise
     return started, unstartable
 
 
-def _mesh_resources(state: StackState, desired: Desired, warming: Sequence[Pod] = ()):
-    """The Envoy resources for the stack's pods and the desired routing objects.
+def _mesh_resources(config: RunnerConfig, state: StackState, desired: Desired, warming: Sequence[Pod] = ()):
+    """The Envoy resources for the stack's pods and the desired mesh objects, with the
+    certificates of the home's mesh CA (each identity's issued on first use).
 
-    ``warming`` pods get their outbound listeners but are no endpoints yet (not ready).
+    ``warming`` pods get their sidecar's listeners but are no endpoints yet (not ready).
     """
-    known = {service.name for service in desired.services}
-    inputs = MeshInputs(
-        workloads=[Workload(pod.name, pod.labels, pod.port) for pod in state.pods],
-        services=desired.services,
-        config=desired.config,
-        gateway_port=state.gateway_port,
-        # A pod keeps the listeners it was started with; those of deleted Services go.
-        outbound_ports={(pod.name, service, port): listener
-                        for pod in [*state.pods, *warming]
-                        for (service, port), listener in pod.outbound.items() if service in known},
-        admin_port=state.admin_port,
-    )
-    return build_resources(inputs)
+    return build_resources(mesh_inputs(state.pods, desired, state.gateway_port, state.admin_port,
+                                       MeshCA(config.ca_dir), warming))
 
 
 def down(config: RunnerConfig) -> StackState | None:

@@ -86,5 +86,5 @@ spec:
 
 
 def test_kinds_the_mesh_does_not_translate_are_reported():
-    policy = {"apiVersion": "security.istio.io/v1", "kind": "AuthorizationPolicy", "spec": {}}
+    policy = {"apiVersion": "telemetry.istio.io/v1", "kind": "Telemetry", "spec": {}}
     assert unsupported_fields(policy) == ["kind"]

@@ -128,3 +128,19 @@ def test_a_pod_that_exits_at_start_is_reported_with_its_error(launcher, tmp_path
             wait_healthy([pod], time.monotonic() + 30)
     finally:
         stop_pods([pod], timeout=10)
+
+
+def test_each_pod_runs_as_its_service_account_behind_its_own_inbound_port():
+    pods = pods_for(["productpage-v1", "reviews-v2"])
+    assert [(p.namespace, p.service_account, p.container_port) for p in pods] == [
+        ("default", "bookinfo-reviews", 9080), ("default", "bookinfo-productpage", 9080)]
+    ports = [p.port for p in pods] + [p.inbound for p in pods]
+    assert len(set(ports)) == 4 and all(ports)
+
+
+def test_a_pod_template_without_a_service_account_runs_as_default():
+    [deployment] = [d for d in MANIFEST if d["kind"] == "Deployment" and d["metadata"]["name"] == "details-v1"]
+    copy = yaml.safe_load(yaml.safe_dump(deployment))
+    del copy["spec"]["template"]["spec"]["serviceAccountName"]
+    [pod] = pods_for(["details-v1"], [o for o in MANIFEST if o is not deployment] + [copy])
+    assert pod.service_account == "default"
