@@ -27,6 +27,10 @@ __all__ = ["EnvoyConfigRejected", "EnvoyFailed", "EnvoyProcess"]
 
 POLL_INTERVAL_S = 0.05
 DRAIN_TIME_S = 30  # how long a removed listener keeps serving requests already on it
+# A replaced listener asks each of its open connections to close after its next response
+# (rather than a few at a time over DRAIN_TIME_S), so a changed policy reaches a client's
+# kept-alive connection with its next request but one; no request in flight is cut.
+DRAIN_STRATEGY = "immediate"
 STOP_TIMEOUT_S = 10.0
 REJECTION_STATS = ("listener_manager.lds.update_rejected", "cluster_manager.cds.update_rejected")
 
@@ -72,6 +76,7 @@ class EnvoyProcess:
         self.bootstrap_path.write_text(json.dumps(dynamic_bootstrap(self.files, admin_port), indent=1))
         command = [find_envoy(), "-c", str(self.bootstrap_path), "--disable-hot-restart",
                    "--concurrency", str(self.concurrency), "--drain-time-s", str(DRAIN_TIME_S),
+                   "--drain-strategy", DRAIN_STRATEGY,
                    "--log-level", "info"]
         self._popen = spawn(command, os.environ, self.log_path, cwd=self.workdir)
         self._pid = self._popen.pid

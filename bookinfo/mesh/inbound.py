@@ -12,17 +12,21 @@ watch); a workload no HTTP Service port selects is proxied as TCP.
 """
 from __future__ import annotations
 
+import copy
+import hashlib
+import json
 from collections.abc import Sequence
 
 from . import envoy_types as t
 from .clusters import inbound_cluster
 from .listeners import filter_chain, http_connection_manager, listener, route_configuration, tcp_proxy
-from .model import Workload
+from .model import EnvoyResources, Workload
 from .peer_authentication import DISABLE, STRICT
 from .registry import Registry
 from .tls import MeshTls
 
 NO_TIMEOUT = "0s"
+LISTENER_DIGEST = "bookinfo.inbound_listener"
 TLS_INSPECTOR = {"name": "envoy.filters.listener.tls_inspector", "typed_config": {"@type": t.TLS_INSPECTOR}}
 
 
@@ -41,8 +45,9 @@ def is_http(workload: Workload, registry: Registry) -> bool:
 
 
 def inbound_resources(workload: Workload, registry: Registry, tls: MeshTls,
-                      http_filters: Sequence[dict]) -> tuple[dict, dict]:
-    """(listener, cluster) of the workload's sidecar; ``http_filters`` run before the router."""
+                      filters: Sequence[dict]) -> tuple[dict, dict]:
+    """(listener, cluster) of the workload's sidecar; ``filters`` run before the router
+    (HTTP filters), or before the TCP proxy (network filters) for a TCP workload."""
     name, cluster = inbound_name(workload), inbound_cluster_name(workload)
     if is_http(workload, registry):
         routes = route_configuration(name, [(["*"], [{
@@ -51,14 +56,40 @@ def inbound_resources(workload: Workload, registry: Registry, tls: MeshTls,
             vhost_names=[f"inbound|http|{workload.workload_port}"])
         routes.pop("@type")
 
-        def filters() -> list[dict]:
-            return [http_connection_manager(name, http_filters, route_config=routes, inbound=True)]
+        def chain() -> list[dict]:
+            return [http_connection_manager(name, copy.deepcopy(filters), route_config=copy.deepcopy(routes),
+                                            inbound=True)]
     else:
-        def filters() -> list[dict]:
-            return [tcp_proxy(name, cluster)]
+        def chain() -> list[dict]:
+            return [*copy.deepcopy(filters), tcp_proxy(name, cluster)]
     mode = tls.peers.mode(workload)
-    secure = filter_chain(filters(), tls.downstream(workload), "tls")
-    plain = filter_chain(filters(), transport_protocol="raw_buffer")
+    secure = filter_chain(chain(), tls.downstream(workload), "tls")
+    plain = filter_chain(chain(), transport_protocol="raw_buffer")
     chains = {STRICT: [secure], DISABLE: [plain]}.get(mode, [secure, plain])
     return (listener(name, workload.inbound_port, chains, [TLS_INSPECTOR]),
             inbound_cluster(cluster, workload.port))
+
+
+def pin_endpoints(resources: EnvoyResources) -> EnvoyResources:
+    """Stamp each endpoint that is a sidecar's inbound listener with a digest of that
+    listener, so a change of the listener (a policy, a PeerAuthentication mode) changes
+    every cluster leading to it.
+
+    A changed listener serves new connections only: those already open stay on the old
+    one until they close. Callers' pooled connections would so keep the old policy; a
+    changed cluster, though, is a new cluster to Envoy, whose requests open new
+    connections (the old pools drain), and those reach the new listener at once.
+    """
+    digests = {}
+    for entry in resources.listeners:
+        if entry["name"].startswith("inbound|"):
+            text = json.dumps(entry, sort_keys=True)
+            digests[entry["address"]["socket_address"]["port_value"]] = hashlib.sha256(text.encode()).hexdigest()[:16]
+    for cluster in resources.clusters:
+        for group in (cluster.get("load_assignment") or {}).get("endpoints") or []:
+            for endpoint in group.get("lb_endpoints") or []:
+                digest = digests.get(endpoint["endpoint"]["address"]["socket_address"].get("port_value"))
+                if digest is not None:
+                    metadata = endpoint.setdefault("metadata", {}).setdefault("filter_metadata", {})
+                    metadata[LISTENER_DIGEST] = {"digest": digest}
+    return resources

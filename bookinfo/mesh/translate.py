@@ -21,11 +21,13 @@ from . import gateway_api_routes, istio_routes
 from .clusters import ClusterBook
 from .envoy_routes import envoy_routes
 from .identity import GATEWAY_IDENTITY
-from .inbound import inbound_resources
+from .inbound import inbound_resources, is_http, pin_endpoints
 from .listeners import http_listener, route_configuration, tcp_listener
 from .model import GATEWAY_LABELS, EnvoyResources, MeshInputs
 from .peer_authentication import PeerAuthentications
-from .registry import GATEWAY_API, ISTIO_NETWORKING, Registry, is_kind
+from .proxies import GATEWAY, sidecar
+from .proxy_filters import ProxyFilters
+from .registry import GATEWAY_API, ISTIO_NETWORKING, Registry, is_kind, objects_of_kind
 from .route_model import MESH, Caller, Destination, RouteRule, RouteTable, WeightedDestination
 from .tls import MeshTls
 
@@ -42,6 +44,7 @@ def build(inputs: MeshInputs) -> EnvoyResources:
     tls = MeshTls(inputs, PeerAuthentications(inputs.config))
     book = ClusterBook(registry, tls)
     tables = route_tables(inputs.config, registry)
+    filters = ProxyFilters(inputs.config, registry)
     workloads = {w.name: w for w in inputs.workloads}
     listeners, route_configs, inbound_clusters = [], [], []
     for (pod, service, service_port), port in sorted(inputs.outbound_ports.items()):
@@ -54,19 +57,37 @@ def build(inputs: MeshInputs) -> EnvoyResources:
                             identity)
             routes = _mesh_routes(tables, host, service_port, caller, book)
             route_configs.append(route_configuration(name, [(["*"], routes)], [f"{host}:{service_port}"]))
-            listeners.append(http_listener(name, port))
+            listeners.append(http_listener(name, port, filters.sending(workload and sidecar(workload),
+                                                                         [service_port])))
         else:
             listeners.append(tcp_listener(name, port, book.ref(host, service_port, caller=identity)))
     for workload in inputs.workloads:
         if workload.inbound_port is not None:
-            listener, cluster = inbound_resources(workload, registry, tls, ())
+            proxy, ports = sidecar(workload), [workload.workload_port]
+            served = (filters.serving(proxy, ports) if is_http(workload, registry)
+                      else filters.tcp_serving(proxy, ports))
+            listener, cluster = inbound_resources(workload, registry, tls, served)
             listeners.append(listener)
             inbound_clusters.append(cluster)
     if inputs.gateway_port is not None:
         route_configs.append(route_configuration(GATEWAY_LISTENER, _gateway_hosts(inputs.config, tables, book)))
-        listeners.append(http_listener(GATEWAY_LISTENER, inputs.gateway_port, edge=True))
-    return EnvoyResources(listeners=listeners, clusters=book.build() + inbound_clusters,
-                          route_configs=route_configs)
+        listeners.append(http_listener(GATEWAY_LISTENER, inputs.gateway_port,
+                                       filters.serving(GATEWAY, _gateway_ports(inputs), fault=True), edge=True))
+    return pin_endpoints(EnvoyResources(listeners=listeners,
+                                        clusters=book.build() + inbound_clusters + filters.clusters(),
+                                        route_configs=route_configs))
+
+
+def _gateway_ports(inputs: MeshInputs) -> set[int]:
+    """The ports the gateway stands for: every port a Gateway declares, and its own."""
+    return gateway_ports(inputs.config) | {inputs.gateway_port}
+
+
+def gateway_ports(config: list[dict]) -> set[int]:
+    """The ports the Istio Gateways' servers and the Gateway API Gateways' listeners declare."""
+    return set(istio_routes.server_ports(config)) | {
+        int(listener["port"]) for g in objects_of_kind(config, "Gateway", GATEWAY_API)
+        for listener in g["spec"].get("listeners") or []}
 
 
 def route_tables(config: list[dict], registry: Registry) -> list[RouteTable]:
