@@ -14,11 +14,15 @@
 - One inbound listener per workload with a sidecar (inbound.py): the Services' endpoints,
   where the callee's PeerAuthentication is enforced; hops between sidecars (and from the
   gateway) are mutual TLS as Istio's auto mTLS and the DestinationRules decide (clusters.py).
+- Where a proxy takes requests (inbound, gateway) it runs the RequestAuthentications,
+  AuthorizationPolicies and TrafficExtensions that select it (proxy_filters.py).
+- EnvoyFilter patches come last, over all of that (envoy_filters.py).
 """
 from __future__ import annotations
 
 from . import gateway_api_routes, istio_routes
 from .clusters import ClusterBook
+from .envoy_filters import apply_envoy_filters
 from .envoy_routes import envoy_routes
 from .identity import GATEWAY_IDENTITY
 from .inbound import inbound_resources, is_http, pin_endpoints
@@ -27,7 +31,7 @@ from .model import GATEWAY_LABELS, EnvoyResources, MeshInputs
 from .peer_authentication import PeerAuthentications
 from .proxies import GATEWAY, sidecar
 from .proxy_filters import ProxyFilters
-from .registry import GATEWAY_API, ISTIO_NETWORKING, Registry, is_kind, objects_of_kind
+from .registry import GATEWAY_API, ISTIO_NETWORKING, Registry, is_kind, namespace_of, objects_of_kind
 from .route_model import MESH, Caller, Destination, RouteRule, RouteTable, WeightedDestination
 from .tls import MeshTls
 
@@ -70,12 +74,15 @@ def build(inputs: MeshInputs) -> EnvoyResources:
             listeners.append(listener)
             inbound_clusters.append(cluster)
     if inputs.gateway_port is not None:
-        route_configs.append(route_configuration(GATEWAY_LISTENER, _gateway_hosts(inputs.config, tables, book)))
+        virtual_hosts, names = _gateway_hosts(inputs.config, tables, book)
+        route_configs.append(route_configuration(GATEWAY_LISTENER, virtual_hosts, names))
         listeners.append(http_listener(GATEWAY_LISTENER, inputs.gateway_port,
                                        filters.serving(GATEWAY, _gateway_ports(inputs), fault=True), edge=True))
-    return pin_endpoints(EnvoyResources(listeners=listeners,
-                                        clusters=book.build() + inbound_clusters + filters.clusters(),
-                                        route_configs=route_configs))
+    resources = EnvoyResources(listeners=listeners, clusters=book.build() + inbound_clusters + filters.clusters(),
+                               route_configs=route_configs)
+    proxies = [sidecar(w) for w in inputs.workloads] + ([GATEWAY] if inputs.gateway_port is not None else [])
+    patched = apply_envoy_filters(resources, inputs.config, registry, proxies, frozenset(_gateway_ports(inputs)))
+    return pin_endpoints(patched)
 
 
 def _gateway_ports(inputs: MeshInputs) -> set[int]:
@@ -85,9 +92,7 @@ def _gateway_ports(inputs: MeshInputs) -> set[int]:
 
 def gateway_ports(config: list[dict]) -> set[int]:
     """The ports the Istio Gateways' servers and the Gateway API Gateways' listeners declare."""
-    return set(istio_routes.server_ports(config)) | {
-        int(listener["port"]) for g in objects_of_kind(config, "Gateway", GATEWAY_API)
-        for listener in g["spec"].get("listeners") or []}
+    return {port for ports in _declared_ports(config).values() for port in ports}
 
 
 def route_tables(config: list[dict], registry: Registry) -> list[RouteTable]:
@@ -126,22 +131,28 @@ def _default_rule(host: str, port: int) -> RouteRule:
 
 
 def _gateway_hosts(config: list[dict], tables: list[RouteTable],
-                   book: ClusterBook) -> list[tuple[list[str], list[dict]]]:
+                   book: ClusterBook) -> tuple[list[tuple[list[str], list[dict]]], list[str]]:
     """Virtual hosts of the ingress gateway, one per host name, each host being a table's
-    host narrowed by the hosts its Gateways serve ("*" serves every host).
+    host narrowed by the hosts its Gateways serve ("*" serves every host); and their names
+    as Istio's gateway names them, ``<host>:<port>`` (the lowest port a Gateway serving
+    the host declares).
 
     On a cluster, Istio Gateways and Gateway API Gateways are separate deployments; here
     one listener serves both: the VirtualServices' routes first, in apply order, then per
     host the merged HTTPRoutes' routes."""
     served = {**istio_routes.served_hosts(config), **gateway_api_routes.served_hosts(config)}
     caller = Caller(GATEWAY_LABELS, frozenset(served), istio_routes.server_ports(config), GATEWAY_IDENTITY)
+    ports = _declared_ports(config)
     by_host: dict[str, list[dict]] = {}
+    host_ports: dict[str, set[int]] = {}
     merged: dict[str, list[RouteTable]] = {}
     for table in tables:
         gateways = [key for key in table.parents if key in served]
         if not gateways:
             continue
         hosts = _narrowed(table.hostnames, [h for key in gateways for h in served[key]])
+        for host in hosts:
+            host_ports.setdefault(host, set()).update(port for key in gateways for port in ports.get(key, ()))
         if table.merged:
             for host in hosts:
                 merged.setdefault(host, []).append(table)
@@ -153,7 +164,18 @@ def _gateway_hosts(config: list[dict], tables: list[RouteTable],
              for table in host_tables for rule in table.rules}  # each attached route built once
     for host, host_tables in merged.items():
         by_host.setdefault(host, []).extend(route for rule in _merged(host_tables) for route in built[rule])
-    return [([host], routes) for host, routes in by_host.items()]
+    return ([([host], routes) for host, routes in by_host.items()],
+            [f"{host}:{min(host_ports[host])}" if host_ports.get(host) else host for host in by_host])
+
+
+def _declared_ports(config: list[dict]) -> dict[str, set[int]]:
+    """Each Gateway's key (as route parents name it) -> the ports it declares."""
+    ports = {istio_routes.gateway_key(g): {int(s["port"]["number"]) for s in g["spec"].get("servers") or []}
+             for g in objects_of_kind(config, "Gateway", ISTIO_NETWORKING)}
+    ports.update({gateway_api_routes.gateway_key(namespace_of(g), g["metadata"]["name"]):
+                  {int(listener["port"]) for listener in g["spec"].get("listeners") or []}
+                  for g in objects_of_kind(config, "Gateway", GATEWAY_API)})
+    return ports
 
 
 def _narrowed(route_hosts: list[str], served_hosts: list[str]) -> list[str]:

@@ -6,7 +6,9 @@ implements at all; can the object run here, and does it use a field the local me
 not implement (the mesh's ``refusals`` and ``unsupported_fields`` decide, so nothing is
 silently ignored); can the pods of a
 Deployment be run here (a Bookinfo image, Secrets that exist, a database server
-installed). An apply is all or nothing: one refused object refuses the whole apply.
+installed). Last, objects that patch Envoy's configuration (EnvoyFilter, TrafficExtension)
+must leave one Envoy takes (bookinfo.runner.mesh_admission). An apply is all or nothing:
+one refused object refuses the whole apply.
 """
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ from bookinfo.mesh.support import refusals, unsupported_fields
 from bookinfo.objects.kinds import KINDS
 from bookinfo.objects.record import ObjectRecord, object_key
 from bookinfo.pods.build import pod_problem
+from bookinfo.runner.mesh_admission import envoy_refusals
 
 
 def admit(records: Sequence[ObjectRecord], stored: Sequence[Mapping]) -> None:
@@ -33,6 +36,9 @@ def admit(records: Sequence[ObjectRecord], stored: Sequence[Mapping]) -> None:
                 for record in records for reason in _reasons(record, secrets)]
     if problems:
         raise InvalidObjects(problems)
+    refused = envoy_refusals(records, stored)
+    if refused:
+        raise InvalidObjects(refused)
 
 
 def _reasons(record: ObjectRecord, secrets: Mapping[str, Mapping]) -> list[str]:

@@ -20,7 +20,8 @@ from bookinfo.pods import build
 from bookinfo.pods import lifecycle as kubelet
 from bookinfo.pods.pod import Pod, UnstartableDeployment
 from bookinfo.runner.config import RunnerConfig
-from bookinfo.runner.desired import Desired, load_desired
+from bookinfo.runner.desired import load_desired
+from bookinfo.runner.roles import Desired
 from bookinfo.runner.mesh_ca import MeshCA
 from bookinfo.runner.mesh_inputs import mesh_inputs
 from bookinfo.envoy import admin

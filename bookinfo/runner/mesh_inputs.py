@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from bookinfo.mesh.identity import GATEWAY_IDENTITY
 from bookinfo.mesh.model import MeshInputs, Workload
 from bookinfo.pods.pod import Pod
-from bookinfo.runner.desired import Desired
+from bookinfo.runner.roles import Desired
 from bookinfo.runner.mesh_ca import MeshCA
 
 

@@ -1,4 +1,5 @@
-"""Mutual TLS, AuthorizationPolicy and RequestAuthentication through a real Envoy.
+"""Mutual TLS, AuthorizationPolicy, RequestAuthentication, TrafficExtension and EnvoyFilter
+through a real Envoy.
 
 One Envoy for the module, every workload with a sidecar: ``web`` (two replicas) is
 called by ``client`` and ``other`` (each its own service account) through their
@@ -44,7 +45,12 @@ metadata: {name: web}
 spec:
   hosts: ['*']
   gateways: [gw]
-  http: [{route: [{destination: {host: web}}]}]
+  http: [{route: [{destination: {host: web, subset: v1}}]}]
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: web}
+spec: {host: web, subsets: [{name: v1, labels: {version: v1}}]}
 """
 ISSUER = Issuer("testing@secure.istio.io")
 STRANGER = Issuer("testing@secure.istio.io")  # the same key id, another key: a forged signature
@@ -55,7 +61,7 @@ class Mesh:
 
     def __init__(self, workdir: Path, ca: MeshCA):
         self.servers = {name: echo_server(name) for name in ("web-v1", "web-v2")}
-        self.workloads = [Workload(name, {"app": "web"}, server.port, service_account="web",
+        self.workloads = [Workload(name, {"app": "web", "version": name[-2:]}, server.port, service_account="web",
                                    inbound_port=free_port(), container_port=9080)
                           for name, server in self.servers.items()]
         self.workloads += [Workload(name, {"app": name}, free_port(), service_account=name, inbound_port=free_port(),
@@ -70,8 +76,10 @@ class Mesh:
         self.envoy.wait_ready(timeout=30)
 
     def inputs(self, documents: str) -> MeshInputs:
+        """The base objects with ``documents``' on top (one of the same kind and name replaces it)."""
+        config = {(o["kind"], o["metadata"]["name"]): o for o in objects(GATEWAY_ROUTES, documents)}
         return MeshInputs(self.workloads, [Service("web", "default", {}, {"app": "web"}, [ServicePort("http", 9080)])],
-                          objects(GATEWAY_ROUTES, documents), self.gateway_port, self.outbound, self.admin_port,
+                          list(config.values()), self.gateway_port, self.outbound, self.admin_port,
                           str(self.ca.root_certificate), self.certificates)
 
     def apply(self, documents: str = "") -> None:
@@ -158,7 +166,7 @@ def test_permissive_takes_plain_text_and_disable_takes_no_tls(mesh):
 
 def test_strict_server_with_a_plain_text_destination_rule_fails_the_hop(mesh):
     disable = ("apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: web}\n"
-               "spec: {host: web, trafficPolicy: {tls: {mode: DISABLE}}}\n")
+               "spec: {host: web, trafficPolicy: {tls: {mode: DISABLE}}, subsets: [{name: v1, labels: {version: v1}}]}\n")
     mesh.apply(peer_authentication("STRICT") + disable)
     assert get(mesh, "client").status_code == 503
     mesh.apply(peer_authentication("STRICT"))
@@ -260,3 +268,104 @@ def test_keys_from_a_loopback_jwks_uri(mesh):
         assert keys.requests("/jwks.json")
     finally:
         keys.close()
+
+
+LOCAL_RATE_LIMIT = """
+apiVersion: networking.istio.io/v1alpha3
+kind: EnvoyFilter
+metadata:
+  name: filter-local-ratelimit-svc
+  namespace: istio-system
+spec:
+  workloadSelector:
+    labels:
+      {labels}
+  configPatches:
+    - applyTo: HTTP_FILTER
+      match:
+        context: {context}
+        listener:
+          filterChain:
+            filter:
+              name: "envoy.filters.network.http_connection_manager"
+      patch:
+        operation: INSERT_BEFORE
+        value:
+          name: envoy.filters.http.local_ratelimit
+          typed_config:
+            "@type": type.googleapis.com/udpa.type.v1.TypedStruct
+            type_url: type.googleapis.com/envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit
+            value:
+              stat_prefix: http_local_rate_limiter
+              token_bucket:
+                max_tokens: 4
+                tokens_per_fill: 4
+                fill_interval: 60s
+              filter_enabled:
+                runtime_key: local_rate_limit_enabled
+                default_value:
+                  numerator: 100
+                  denominator: HUNDRED
+              filter_enforced:
+                runtime_key: local_rate_limit_enforced
+                default_value:
+                  numerator: 100
+                  denominator: HUNDRED
+              response_headers_to_add:
+                - append: false
+                  header:
+                    key: x-local-rate-limit
+                    value: 'true'
+"""
+ONE_REPLICA = """
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: web-v1}
+spec: {hosts: [web], http: [{route: [{destination: {host: web, subset: v1}}]}]}
+"""
+PARITY = """
+apiVersion: extensions.istio.io/v1alpha1
+kind: TrafficExtension
+metadata:
+  name: parity
+  namespace: istio-system
+spec:
+  selector:
+    matchLabels:
+      istio: ingressgateway
+  phase: AUTHN
+  lua:
+    inlineCode: |
+      function envoy_on_request(request_handle)
+        local number = tonumber(request_handle:headers():get("x-number"))
+        if number == nil then return end
+        local parity = number % 2 == 0 and "even" or "odd"
+        request_handle:streamInfo():dynamicMetadata():set(
+          "envoy.filters.http.lua", "parity", parity)
+      end
+      function envoy_on_response(response_handle)
+        local meta = response_handle:streamInfo():dynamicMetadata():get(
+          "envoy.filters.http.lua")
+        if meta == nil then return end
+        response_handle:headers():add("x-parity", meta["parity"])
+      end
+"""
+
+
+@pytest.mark.parametrize("caller, labels, context", [("client", "app: web", "SIDECAR_INBOUND"),
+                                                     ("gateway", "istio: ingressgateway", "GATEWAY")])
+def test_the_local_rate_limit_page_on_a_sidecar_and_on_the_gateway(mesh, caller, labels, context):
+    # A bucket per sidecar: the requests go to one replica.
+    mesh.apply(LOCAL_RATE_LIMIT.format(labels=labels, context=context) + "---\n" + ONE_REPLICA)
+    answers = [get(mesh, caller) for _ in range(5)]
+    assert [a.status_code for a in answers] == [200, 200, 200, 200, 429]
+    assert answers[-1].headers["x-local-rate-limit"] == "true" and answers[-1].text == "local_rate_limited"
+    assert "x-local-rate-limit" not in answers[0].headers
+
+
+def test_the_lua_page_sets_the_parity_at_the_gateway(mesh):
+    mesh.apply(PARITY)
+    assert get(mesh, "gateway", headers={"x-number": "42"}).headers["x-parity"] == "even"
+    assert get(mesh, "gateway", headers={"x-number": "7"}).headers["x-parity"] == "odd"
+    assert "x-parity" not in get(mesh, "gateway").headers
+    assert "x-parity" not in get(mesh, "client", headers={"x-number": "42"}).headers  # the gateway's only

@@ -67,7 +67,7 @@ def test_a_hop_presents_the_callers_certificate_and_expects_the_callees_identity
     assert context["common_tls_context"]["validation_context"]["match_typed_subject_alt_names"] == [
         {"san_type": "URI", "matcher": {"exact": "spiffe://cluster.local/ns/default/sa/bookinfo-ratings"}}]
     [endpoint] = cluster(resources, ratings_cluster() + AS_REVIEWS)["load_assignment"]["endpoints"][0]["lb_endpoints"]
-    assert endpoint["metadata"] == {"filter_metadata": {"envoy.transport_socket_match": {"tlsMode": "istio"}}}
+    assert endpoint["metadata"]["filter_metadata"]["envoy.transport_socket_match"] == {"tlsMode": "istio"}
     # The gateway's hops carry its own identity.
     gateway = build(inputs(
         "apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata: {name: gw}\n"
@@ -146,3 +146,15 @@ def test_a_starting_workload_has_its_sidecar_but_is_no_endpoint():
     resources = build(warming)
     assert endpoint_ports(resources, ratings_cluster()) == []
     assert listener(resources, "inbound|ratings-v1|9080")
+
+
+def test_a_changed_inbound_listener_changes_the_clusters_leading_to_it():
+    """Pooled connections to the old listener are left behind: a changed cluster is a new pool."""
+    def ratings(resources):
+        return cluster(resources, ratings_route(resources))
+
+    before = build(inputs(sidecars=True))
+    strict = build(inputs(peer_authentication("ratings", "  selector: {matchLabels: {app: ratings}}\n"
+                                                         "  mtls: {mode: STRICT}"), sidecars=True))
+    assert ratings(before) != ratings(strict)
+    assert cluster(before, reviews_cluster() + AS_PRODUCTPAGE) == cluster(strict, reviews_cluster() + AS_PRODUCTPAGE)

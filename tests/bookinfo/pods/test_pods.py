@@ -8,7 +8,7 @@ import time
 import pytest
 import yaml
 
-from bookinfo.runner.desired import split
+from bookinfo.runner.roles import split
 from bookinfo.system.ports import free_ports
 from bookinfo.system.processes import alive
 from bookinfo.pods.build import build_pods, pod_problem
