@@ -12,7 +12,7 @@ from bookinfo.envoy.validate import EnvoyConfigInvalid, validate_resources
 from bookinfo.mesh.translate import GATEWAY_LISTENER, build, outbound_name
 
 from .builders import cluster, inputs, listener, ratings_cluster, route_config, routes
-from .test_live_security import LOCAL_RATE_LIMIT
+from tests.support.istio_pages import ROUTE_LOCAL_RATE_LIMIT, local_rate_limit
 
 REPO = Path(__file__).resolve().parents[3]
 PRODUCTPAGE_INBOUND = "inbound|productpage-v1|9080"
@@ -60,7 +60,7 @@ def patched(*documents: str):
 
 
 def test_the_pages_local_rate_limit_goes_first_on_productpages_inbound_side_only():
-    resources = patched(LOCAL_RATE_LIMIT.format(labels="app: productpage", context="SIDECAR_INBOUND"))
+    resources = patched(local_rate_limit())
     for chain in (0, 1):  # mutual TLS and plain text
         assert http_filter_names(resources, PRODUCTPAGE_INBOUND, chain) == [LIMITER, "envoy.filters.http.router"]
     limiter = listener(resources, PRODUCTPAGE_INBOUND)["filter_chains"][0]["filters"][0]["typed_config"][
@@ -73,34 +73,7 @@ def test_the_pages_local_rate_limit_goes_first_on_productpages_inbound_side_only
 
 
 def test_the_pages_route_level_variant_merges_into_the_inbound_route():
-    per_route = envoy_filter("""
-    - applyTo: HTTP_FILTER
-      match:
-        context: SIDECAR_INBOUND
-        listener: {filterChain: {filter: {name: envoy.filters.network.http_connection_manager}}}
-      patch:
-        operation: INSERT_BEFORE
-        value:
-          name: envoy.filters.http.local_ratelimit
-          typed_config:
-            "@type": type.googleapis.com/udpa.type.v1.TypedStruct
-            type_url: type.googleapis.com/envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit
-            value: {stat_prefix: http_local_rate_limiter}
-    - applyTo: HTTP_ROUTE
-      match:
-        context: SIDECAR_INBOUND
-        routeConfiguration: {vhost: {name: "inbound|http|9080", route: {action: ANY}}}
-      patch:
-        operation: MERGE
-        value:
-          typed_per_filter_config:
-            envoy.filters.http.local_ratelimit:
-              "@type": type.googleapis.com/udpa.type.v1.TypedStruct
-              type_url: type.googleapis.com/envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit
-              value: {stat_prefix: http_local_rate_limiter, token_bucket: {max_tokens: 4, tokens_per_fill: 4,
-                                                                           fill_interval: 60s}}""",
-                             selector="app: productpage", namespace="istio-system")
-    resources = patched(per_route)
+    resources = patched(ROUTE_LOCAL_RATE_LIMIT)
     manager = listener(resources, PRODUCTPAGE_INBOUND)["filter_chains"][0]["filters"][0]["typed_config"]
     [route] = manager["route_config"]["virtual_hosts"][0]["routes"]
     assert route["typed_per_filter_config"][LIMITER]["token_bucket"]["max_tokens"] == 4

@@ -24,6 +24,7 @@ from bookinfo.mesh.translate import build
 from bookinfo.objects.services import Service, ServicePort
 from bookinfo.runner.mesh_ca import MeshCA
 from tests.bookinfo.envoy.echo_server import echo_server
+from tests.support.istio_pages import PARITY, local_rate_limit
 from tests.support.jwt_tokens import Issuer
 from tests.support.net import free_port
 from tests.support.stub_server import Reply, StubServer
@@ -270,93 +271,17 @@ def test_keys_from_a_loopback_jwks_uri(mesh):
         keys.close()
 
 
-LOCAL_RATE_LIMIT = """
-apiVersion: networking.istio.io/v1alpha3
-kind: EnvoyFilter
-metadata:
-  name: filter-local-ratelimit-svc
-  namespace: istio-system
-spec:
-  workloadSelector:
-    labels:
-      {labels}
-  configPatches:
-    - applyTo: HTTP_FILTER
-      match:
-        context: {context}
-        listener:
-          filterChain:
-            filter:
-              name: "envoy.filters.network.http_connection_manager"
-      patch:
-        operation: INSERT_BEFORE
-        value:
-          name: envoy.filters.http.local_ratelimit
-          typed_config:
-            "@type": type.googleapis.com/udpa.type.v1.TypedStruct
-            type_url: type.googleapis.com/envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit
-            value:
-              stat_prefix: http_local_rate_limiter
-              token_bucket:
-                max_tokens: 4
-                tokens_per_fill: 4
-                fill_interval: 60s
-              filter_enabled:
-                runtime_key: local_rate_limit_enabled
-                default_value:
-                  numerator: 100
-                  denominator: HUNDRED
-              filter_enforced:
-                runtime_key: local_rate_limit_enforced
-                default_value:
-                  numerator: 100
-                  denominator: HUNDRED
-              response_headers_to_add:
-                - append: false
-                  header:
-                    key: x-local-rate-limit
-                    value: 'true'
-"""
 ONE_REPLICA = """
 apiVersion: networking.istio.io/v1
 kind: VirtualService
 metadata: {name: web-v1}
 spec: {hosts: [web], http: [{route: [{destination: {host: web, subset: v1}}]}]}
 """
-PARITY = """
-apiVersion: extensions.istio.io/v1alpha1
-kind: TrafficExtension
-metadata:
-  name: parity
-  namespace: istio-system
-spec:
-  selector:
-    matchLabels:
-      istio: ingressgateway
-  phase: AUTHN
-  lua:
-    inlineCode: |
-      function envoy_on_request(request_handle)
-        local number = tonumber(request_handle:headers():get("x-number"))
-        if number == nil then return end
-        local parity = number % 2 == 0 and "even" or "odd"
-        request_handle:streamInfo():dynamicMetadata():set(
-          "envoy.filters.http.lua", "parity", parity)
-      end
-      function envoy_on_response(response_handle)
-        local meta = response_handle:streamInfo():dynamicMetadata():get(
-          "envoy.filters.http.lua")
-        if meta == nil then return end
-        response_handle:headers():add("x-parity", meta["parity"])
-      end
-"""
-
-
 @pytest.mark.parametrize("caller, labels, context", [("client", "app: web", "SIDECAR_INBOUND"),
                                                      ("gateway", "istio: ingressgateway", "GATEWAY")])
 def test_the_local_rate_limit_page_on_a_sidecar_and_on_the_gateway(mesh, caller, labels, context):
     # A bucket per sidecar: the requests go to one replica.
-    mesh.apply(LOCAL_RATE_LIMIT.format(labels=labels, context=context) + "---\n" + ONE_REPLICA)
+    mesh.apply(local_rate_limit(labels, context) + "---\n" + ONE_REPLICA)
     answers = [get(mesh, caller) for _ in range(5)]
     assert [a.status_code for a in answers] == [200, 200, 200, 200, 429]
     assert answers[-1].headers["x-local-rate-limit"] == "true" and answers[-1].text == "local_rate_limited"
