@@ -127,3 +127,32 @@ def test_request_authentication_puts_the_jwt_filter_before_authorization():
                                                                            {"allow_missing": {}}]
     assert any(c["name"] == "jwks|127.0.0.1|8181" for c in resources.clusters)
     assert "jwt_authn" not in str(listener(resources, "inbound|details-v1|9080"))
+
+
+def test_a_gateway_api_gateway_is_targeted_by_name():
+    gateway = ("apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: bookinfo-gateway}\n"
+               "spec: {gatewayClassName: istio, listeners: [{name: http, port: 80, protocol: HTTP}]}\n---\n")
+    targeted = policy("edge", "  targetRefs: [{kind: Gateway, group: gateway.networking.k8s.io, "
+                              "name: bookinfo-gateway}]\n  action: DENY\n  rules: [{}]")
+    assert [a for a, _ in rules_of(build(inputs(gateway + targeted, sidecars=True)), GATEWAY_LISTENER)] == ["DENY"]
+    assert rules_of(build(inputs(targeted, sidecars=True)), GATEWAY_LISTENER) == []  # no such Gateway
+    assert rules_of(build(inputs(gateway + targeted, sidecars=True)), "inbound|productpage-v1|9080") == []
+
+
+def test_extensions_run_in_their_phase_by_priority_where_their_match_applies():
+    def lua(name: str, spec: str) -> str:
+        return (f"apiVersion: extensions.istio.io/v1alpha1\nkind: TrafficExtension\nmetadata: {{name: {name}}}\n"
+                f"spec:\n  selector: {{matchLabels: {{app: reviews}}}}\n{spec}\n"
+                "  lua: {inlineCode: 'function envoy_on_request(h) end'}\n---\n")
+
+    documents = (lua("stats", "  phase: STATS") + lua("last", "  priority: 5")
+                 + lua("low", "  phase: AUTHN\n  priority: 1") + lua("high", "  phase: AUTHN\n  priority: 9")
+                 + lua("client", "  match: [{mode: CLIENT}]")
+                 + policy("deny", "  selector: {matchLabels: {app: reviews}}\n  action: DENY\n  rules: [{}]"))
+    resources = build(inputs(documents, sidecars=True))
+    prefix = "extensions.istio.io/trafficextension/default."
+    assert filter_names(resources, "inbound|reviews-v1|9080") == [
+        prefix + "high", prefix + "low", RBAC, prefix + "stats", prefix + "last", "envoy.filters.http.router"]
+    outbound = filter_names(resources, "outbound|reviews-v1|ratings|9080")
+    assert outbound == [prefix + "high", prefix + "low", prefix + "stats", "envoy.filters.http.fault",
+                        prefix + "last", prefix + "client", "envoy.filters.http.router"]
