@@ -4,6 +4,8 @@ Every workload with a sidecar is reached through its inbound listener; a hop bet
 sidecars is mutual TLS with the caller's certificate unless a DestinationRule or the
 callee's PeerAuthentication says otherwise, as Istio's auto mTLS decides.
 """
+from dataclasses import replace
+
 from bookinfo.mesh.identity import GATEWAY_IDENTITY
 from bookinfo.mesh.translate import GATEWAY_LISTENER, build, outbound_name
 
@@ -140,7 +142,6 @@ def test_destination_rule_tls_mode_decides_for_its_host():
 
 
 def test_a_starting_workload_has_its_sidecar_but_is_no_endpoint():
-    from dataclasses import replace
     base = inputs(sidecars=True)
     warming = replace(base, workloads=[replace(w, ready=w.name != "ratings-v1") for w in base.workloads])
     resources = build(warming)
