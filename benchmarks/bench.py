@@ -33,10 +33,11 @@ TARGETS = {"workloads MiB": 250.0, "ready s": 2.0}
 PRODUCTPAGE_ALONE_AIMS = {"pages/s": 380.0, "p99 ms": 110.0}
 
 
-def bookinfo(home: Path, *args: str) -> subprocess.CompletedProcess:
+def bookinfo(home: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
+    """``bookinfo --home HOME ARGS...`` (``stdin``: what ``-f -`` reads)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("BOOKINFO_")}
     return subprocess.run([sys.executable, "-m", "bookinfo", "--home", str(home), *args],
-                          cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
+                          cwd=REPO, env=env, capture_output=True, text=True, timeout=120, input=stdin)
 
 
 def run_wrk(url: str, connections: int, seconds: int, threads: int = 2) -> dict[str, float]:

@@ -22,8 +22,18 @@ def validate_bootstrap(path: Path) -> None:
     result = subprocess.run([find_envoy(), "--mode", "validate", "-c", str(path), "--log-level", "error"],
                             capture_output=True, text=True, timeout=VALIDATE_TIMEOUT_S)
     if result.returncode != 0:
-        lines = [line for line in (result.stderr + result.stdout).splitlines() if line.strip()]
-        raise EnvoyConfigInvalid("\n".join(lines[-5:]) or f"envoy exited {result.returncode}")
+        raise EnvoyConfigInvalid(_reason(result.stderr + result.stdout) or f"envoy exited {result.returncode}")
+
+
+def _reason(output: str) -> str:
+    """Envoy's reason, in its own words: the text after ``error initializing configuration
+    '<file>':`` of its critical line (the last lines of its output when there is none)."""
+    lines = [line for line in output.splitlines() if line.strip()]
+    for line in reversed(lines):
+        _, found, reason = line.partition("error initializing configuration '")
+        if found:
+            return reason.partition("': ")[2].strip()
+    return "\n".join(lines[-5:])
 
 
 def validate_resources(resources: EnvoyResources) -> None:

@@ -1,16 +1,30 @@
 """Clusters: one per (host, port, subset) that exists or that a route names, with the
 DestinationRule traffic policy applied as Istio does (top level, then port level, then
-the subset's own policy; each section replaces the one before)."""
+the subset's own policy; each section replaces the one before).
+
+A cluster that carries Istio's mutual TLS presents its caller's certificate, so it is
+one per caller identity (``<Istio's name>|<namespace>/<service account>``); the callers
+of one identity share it, and a plain-text cluster is shared by all. Mutual TLS is
+Istio's auto mTLS unless the DestinationRule sets ``tls.mode``: each endpoint whose
+sidecar takes it (tlsMode=istio) gets mutual TLS, the others plain text;
+``ISTIO_MUTUAL`` sends it to every endpoint, ``DISABLE`` to none.
+"""
 from __future__ import annotations
+
+import copy
+import functools
 
 from . import envoy_types as t
 from .durations import envoy_duration
+from .identity import namespace_and_account
 from .registry import Registry
+from .tls import ISTIO_TLS_MODE, TRANSPORT_SOCKET_MATCH, MeshTls, originated, sni
 
 ISTIO_CONNECT_TIMEOUT = "10s"
 LB_POLICIES = {"ROUND_ROBIN": "ROUND_ROBIN", "LEAST_REQUEST": "LEAST_REQUEST",
                "LEAST_CONN": "LEAST_REQUEST", "RANDOM": "RANDOM", "UNSPECIFIED": "LEAST_REQUEST"}
 POLICY_SECTIONS = ("loadBalancer", "connectionPool", "outlierDetection", "tls")
+AUTO_MTLS, ISTIO_MUTUAL = "AUTO", "ISTIO_MUTUAL"
 
 
 def cluster_name(host: str, port: int | None, subset: str | None = None) -> str:
@@ -21,9 +35,10 @@ def cluster_name(host: str, port: int | None, subset: str | None = None) -> str:
 class ClusterBook:
     """Collects the clusters a translation needs; routes ask it for names."""
 
-    def __init__(self, registry: Registry):
+    def __init__(self, registry: Registry, tls: MeshTls):
         self.registry = registry
-        self._wanted: dict[str, tuple[str, int | None, str | None]] = {}
+        self.tls = tls
+        self._wanted: dict[str, tuple[str, int | None, str | None, str | None]] = {}
         for host, service in registry.services.items():
             for port in service.ports:
                 self._want(host, port.port, None)
@@ -33,34 +48,71 @@ class ClusterBook:
             for port in external.ports:
                 self._want(host, port.number, None)
 
-    def ref(self, host: str, port: int | None, subset: str | None = None) -> str:
-        """The cluster for a route destination; an unknown host or a subset no
-        DestinationRule defines gives a cluster without endpoints, so the request gets
-        Envoy's 503 "no healthy upstream", as it does in Istio."""
-        return self._want(host, port if port is not None else self.registry.default_port(host), subset)
+    def ref(self, host: str, port: int | None, subset: str | None = None, caller: str | None = None) -> str:
+        """The cluster for a route destination, as ``caller`` (a SPIFFE identity; None for
+        a client without one, which can only speak plain text) sends to it. An unknown
+        host or a subset no DestinationRule defines gives a cluster without endpoints, so
+        the request gets Envoy's 503 "no healthy upstream", as it does in Istio."""
+        port = port if port is not None else self.registry.default_port(host)
+        if caller is None or self._mesh_mtls(host, port, subset) is None:
+            caller = None
+        return self._want(host, port, subset, caller)
 
-    def _want(self, host: str, port: int | None, subset: str | None) -> str:
+    def as_caller(self, caller: str | None) -> "ClusterBook":
+        """This book as one caller uses it: ``ref`` names that caller's clusters."""
+        view = copy.copy(self)
+        view.ref = functools.partial(self.ref, caller=caller)
+        return view
+
+    def _want(self, host: str, port: int | None, subset: str | None, caller: str | None = None) -> str:
         name = cluster_name(host, port, subset)
-        self._wanted.setdefault(name, (host, port, subset))
+        if caller is not None:
+            name += "|{}/{}".format(*namespace_and_account(caller))
+        self._wanted.setdefault(name, (host, port, subset, caller))
         return name
 
     def build(self) -> list[dict]:
         return [self._cluster(name, *key) for name, key in sorted(self._wanted.items())]
 
-    def _cluster(self, name: str, host: str, port: int | None, subset: str | None) -> dict:
+    def _cluster(self, name: str, host: str, port: int | None, subset: str | None, caller: str | None) -> dict:
         cluster = {"@type": t.CLUSTER, "name": name, "connect_timeout": ISTIO_CONNECT_TIMEOUT,
                    "lb_policy": "LEAST_REQUEST",
                    "circuit_breakers": {"thresholds": [_unlimited_thresholds()]}}
         external = self.registry.external.get(host)
+        mtls = self._mesh_mtls(host, port, subset) if caller else None
         if external is not None:
             cluster.update(_external_endpoints(name, external, port))
+            servers = []
         else:
-            labels = self.registry.subset_labels(host, subset) if subset else {}
-            ports = [] if labels is None else self.registry.endpoints(host, labels)
+            servers = self._endpoints(host, subset)
             cluster["type"] = "STATIC"
-            cluster["load_assignment"] = _load_assignment(name, [("127.0.0.1", p) for p in ports])
+            cluster["load_assignment"] = _load_assignment(name, [
+                ("127.0.0.1", w.address_port, mtls == AUTO_MTLS and self.tls.accepts_mtls(w)) for w in servers])
         _apply_policy(cluster, self._policy(host, port, subset), host)
+        if mtls is not None:
+            socket = self.tls.upstream(caller, [w.identity for w in servers], sni(host, port, subset))
+            if mtls == ISTIO_MUTUAL:
+                cluster["transport_socket"] = socket
+            else:
+                cluster["transport_socket_matches"] = [
+                    {"name": "tlsMode-istio", "match": ISTIO_TLS_MODE, "transport_socket": socket},
+                    {"name": "tlsMode-disabled", "match": {}, "transport_socket": {
+                        "name": "envoy.transport_sockets.raw_buffer", "typed_config": {"@type": t.RAW_BUFFER}}}]
         return cluster
+
+    def _endpoints(self, host: str, subset: str | None) -> list:
+        labels = self.registry.subset_labels(host, subset) if subset else {}
+        return [] if labels is None else self.registry.endpoints(host, labels)
+
+    def _mesh_mtls(self, host: str, port: int | None, subset: str | None) -> str | None:
+        """ISTIO_MUTUAL, AUTO_MTLS (some endpoint takes mutual TLS) or None (plain text,
+        or the DestinationRule's own TLS)."""
+        mode = (self._policy(host, port, subset).get("tls") or {}).get("mode")
+        if mode == ISTIO_MUTUAL:
+            return ISTIO_MUTUAL
+        if mode is None and any(self.tls.accepts_mtls(w) for w in self._endpoints(host, subset)):
+            return AUTO_MTLS
+        return None
 
     def _policy(self, host: str, port: int | None, subset: str | None) -> dict:
         spec = (self.registry.destination_rules.get(host) or {}).get("spec") or {}
@@ -89,9 +141,14 @@ def _unlimited_thresholds() -> dict:
             "max_requests": t.MAX_UINT32, "max_retries": t.MAX_UINT32}
 
 
-def _load_assignment(name: str, addresses: list[tuple[str, int]]) -> dict:
-    lb_endpoints = [{"endpoint": {"address": t.socket_address(port, address)}}
-                    for address, port in addresses]
+def _load_assignment(name: str, addresses: list[tuple[str, int, bool]]) -> dict:
+    """Endpoints at (address, port, whether it takes Istio's mutual TLS)."""
+    lb_endpoints = []
+    for address, port, mtls in addresses:
+        endpoint: dict = {"endpoint": {"address": t.socket_address(port, address)}}
+        if mtls:
+            endpoint["metadata"] = {"filter_metadata": {TRANSPORT_SOCKET_MATCH: dict(ISTIO_TLS_MODE)}}
+        lb_endpoints.append(endpoint)
     return {"cluster_name": name, "endpoints": [{"lb_endpoints": lb_endpoints}] if lb_endpoints else []}
 
 
@@ -101,9 +158,9 @@ def _external_endpoints(name: str, external, port: int | None) -> dict:
     port_name = declared.name if declared else ""
     target = (declared.target_port if declared else None) or port
     if external.addresses:
-        addresses = [(address, int(ports.get(port_name, target))) for address, ports in external.addresses]
+        addresses = [(address, int(ports.get(port_name, target)), False) for address, ports in external.addresses]
     else:
-        addresses = [(external.host, target)]
+        addresses = [(external.host, target, False)]
     kind = "STATIC" if external.resolution == "STATIC" else "STRICT_DNS"
     fields = {"type": kind, "load_assignment": _load_assignment(name, addresses)}
     if kind == "STRICT_DNS":
@@ -120,8 +177,7 @@ def _apply_policy(cluster: dict, policy: dict, host: str) -> None:
         _apply_outlier_detection(cluster, policy["outlierDetection"] or {})
     tls = policy.get("tls") or {}
     if tls.get("mode") == "SIMPLE":
-        cluster["transport_socket"] = {"name": "envoy.transport_sockets.tls", "typed_config": {
-            "@type": t.UPSTREAM_TLS, "sni": tls.get("sni") or host}}
+        cluster["transport_socket"] = originated(tls, host)
 
 
 def _apply_connection_pool(cluster: dict, pool: dict) -> None:
@@ -168,3 +224,10 @@ def _apply_outlier_detection(cluster: dict, spec: dict) -> None:
     cluster["outlier_detection"] = out
     if "minHealthPercent" in spec:
         cluster["common_lb_config"] = {"healthy_panic_threshold": {"value": float(spec["minHealthPercent"])}}
+
+
+def inbound_cluster(name: str, port: int) -> dict:
+    """A sidecar's way into its own workload: the workload's port on loopback."""
+    return {"@type": t.CLUSTER, "name": name, "connect_timeout": ISTIO_CONNECT_TIMEOUT, "type": "STATIC",
+            "circuit_breakers": {"thresholds": [_unlimited_thresholds()]},
+            "load_assignment": _load_assignment(name, [("127.0.0.1", port, False)])}

@@ -19,6 +19,7 @@ NO_TIMEOUT = "0s"  # Istio's default route timeout: disabled
 
 
 def envoy_routes(rules: Iterable[RouteRule], caller: Caller, book: ClusterBook) -> list[dict]:
+    book = book.as_caller(caller.identity)
     routes = []
     for rule in rules:
         for match in rule.matches:

@@ -1,48 +1,92 @@
-"""Listeners (HTTP via RDS, or TCP proxy) and route configurations."""
+"""Listeners, filter chains, the HTTP connection manager and route configurations.
+
+``http_connection_manager`` builds every HTTP connection manager of the mesh (outbound,
+inbound and gateway listeners alike), so what all of them share is set in one place.
+"""
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from . import envoy_types as t
 
 SERVER_NAME = "istio-envoy"  # what clients of an Istio mesh see in the Server header
+ROUTER = {"name": t.ROUTER_FILTER, "typed_config": {"@type": t.ROUTER}}
+FAULT = {"name": t.FAULT_FILTER, "typed_config": {"@type": t.HTTP_FAULT}}
 
 
-def http_listener(name: str, port: int, *, edge: bool = False, access_log: list[dict] = (),
-                  strip_port: bool = True) -> dict:
-    """An HTTP listener whose routes come from the route configuration of the same name.
+def http_connection_manager(name: str, http_filters: Sequence[dict] = (), *, route_config: dict | None = None,
+                            edge: bool = False, inbound: bool = False, access_log: Sequence[dict] = (),
+                            strip_port: bool = True) -> dict:
+    """The HTTP connection manager network filter: ``http_filters`` then the router.
 
-    Routes are kept out of the listener (RDS) so a routing change never replaces the
-    listener: connections and in-flight requests stay where they are. ``edge`` marks
-    the ingress gateway, which, like Istio's, trusts no X-Forwarded-For from clients.
-    ``access_log`` comes from bookinfo.mesh.access_log. ``strip_port`` drops the port of
-    the Host header before virtual hosts are matched (a listener that stands for one port).
+    Routes come from the route configuration of the same name (RDS) unless
+    ``route_config`` is given inline: a routing change then never replaces the listener,
+    so connections and in-flight requests stay where they are. ``edge`` marks the ingress
+    gateway, which, like Istio's, trusts no X-Forwarded-For from clients. ``inbound``
+    marks a sidecar's inbound side, which, like Istio's, tells the workload who called
+    (the caller's certificate in ``x-forwarded-client-cert``) and normalises the path
+    before authorization compares it. ``access_log`` comes from bookinfo.mesh.access_log.
+    ``strip_port`` drops the port of the Host header before virtual hosts are matched (a
+    listener that stands for one port).
     """
-    manager = {"@type": t.HTTP_CONNECTION_MANAGER, "stat_prefix": name,
-               "rds": {"route_config_name": name},
-               "server_name": SERVER_NAME,
-               "strip_any_host_port": strip_port,
-               "use_remote_address": edge,
-               "http_filters": [{"name": t.FAULT_FILTER, "typed_config": {"@type": t.HTTP_FAULT}},
-                                {"name": "envoy.filters.http.router", "typed_config": {"@type": t.ROUTER}}]}
+    manager: dict = {"@type": t.HTTP_CONNECTION_MANAGER, "stat_prefix": name,
+                     "server_name": SERVER_NAME,
+                     "strip_any_host_port": strip_port,
+                     "use_remote_address": edge,
+                     "http_filters": [*http_filters, ROUTER]}
+    if route_config is None:
+        manager["rds"] = {"route_config_name": name}
+    else:
+        manager["route_config"] = route_config
     if access_log:
         manager["access_log"] = list(access_log)
-    return _listener(name, port, {"name": "envoy.filters.network.http_connection_manager",
-                                  "typed_config": manager})
+    if inbound:
+        manager.update(normalize_path=True, forward_client_cert_details="APPEND_FORWARD",
+                       set_current_client_cert_details={"subject": True, "uri": True, "dns": True})
+    return {"name": t.HCM_FILTER, "typed_config": manager}
 
 
-def tcp_listener(name: str, port: int, cluster: str, access_log: list[dict] = ()) -> dict:
+def http_listener(name: str, port: int, http_filters: Sequence[dict] = (FAULT,), *, edge: bool = False,
+                  access_log: Sequence[dict] = (), strip_port: bool = True) -> dict:
+    """A plain-text HTTP listener whose routes are the route configuration of the same name."""
+    return listener(name, port, [filter_chain([http_connection_manager(
+        name, http_filters, edge=edge, access_log=access_log, strip_port=strip_port)])])
+
+
+def tcp_proxy(name: str, cluster: str, access_log: Sequence[dict] = ()) -> dict:
     """A plain TCP hop (databases): no HTTP routing, just the service's cluster."""
     proxy = {"@type": t.TCP_PROXY, "stat_prefix": name, "cluster": cluster}
     if access_log:
         proxy["access_log"] = list(access_log)
-    return _listener(name, port, {"name": "envoy.filters.network.tcp_proxy", "typed_config": proxy})
+    return {"name": t.TCP_PROXY_FILTER, "typed_config": proxy}
 
 
-def _listener(name: str, port: int, network_filter: dict) -> dict:
-    return {"@type": t.LISTENER, "name": name, "address": t.socket_address(port),
-            "filter_chains": [{"filters": [network_filter]}]}
+def tcp_listener(name: str, port: int, cluster: str, access_log: Sequence[dict] = ()) -> dict:
+    return listener(name, port, [filter_chain([tcp_proxy(name, cluster, access_log)])])
 
 
-def route_configuration(name: str, virtual_hosts: list[tuple[list[str], list[dict]]]) -> dict:
-    """Virtual hosts given as (domains, routes); a request no route matches gets 404."""
+def filter_chain(filters: list[dict], transport_socket: dict | None = None,
+                 transport_protocol: str | None = None) -> dict:
+    chain: dict = {"filters": filters}
+    if transport_protocol is not None:
+        chain["filter_chain_match"] = {"transport_protocol": transport_protocol}
+    if transport_socket is not None:
+        chain["transport_socket"] = transport_socket
+    return chain
+
+
+def listener(name: str, port: int, chains: list[dict], listener_filters: Sequence[dict] = ()) -> dict:
+    out = {"@type": t.LISTENER, "name": name, "address": t.socket_address(port), "filter_chains": chains}
+    if listener_filters:
+        out["listener_filters"] = list(listener_filters)
+    return out
+
+
+def route_configuration(name: str, virtual_hosts: list[tuple[list[str], list[dict]]],
+                        vhost_names: Sequence[str] = ()) -> dict:
+    """Virtual hosts given as (domains, routes), named by ``vhost_names`` or else by their
+    first domain; a request no route matches gets 404."""
+    names = list(vhost_names) or [domains[0] for domains, _ in virtual_hosts]
     return {"@type": t.ROUTE_CONFIGURATION, "name": name, "virtual_hosts": [
-        {"name": domains[0], "domains": domains, "routes": routes} for domains, routes in virtual_hosts]}
+        {"name": vhost, "domains": domains, "routes": routes}
+        for vhost, (domains, routes) in zip(names, virtual_hosts)]}

@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 
 from bookinfo.objects.services import Service
 
+from .identity import DEFAULT_SERVICE_ACCOUNT, spiffe_id
+
 GATEWAY_WORKLOAD = "istio-ingressgateway"
 GATEWAY_LABELS: Mapping[str, str] = {"app": GATEWAY_WORKLOAD, "istio": "ingressgateway"}
 """The labels of the local ingress gateway, as Istio's default ingress gateway pod has."""
@@ -16,11 +18,46 @@ GATEWAY_LABELS: Mapping[str, str] = {"app": GATEWAY_WORKLOAD, "istio": "ingressg
 
 @dataclass(frozen=True)
 class Workload:
-    """A running workload process on 127.0.0.1:port; labels are its Deployment's pod labels."""
+    """A running workload process on 127.0.0.1:port; labels are its Deployment's pod labels.
+
+    ``inbound_port`` is the loopback port of its sidecar's inbound listener, the only way
+    other workloads reach it; None for a workload without a sidecar, which is reached on
+    its own port in plain text (Istio's auto mTLS sends plain text to such endpoints).
+    ``container_port`` is the port the Deployment declares (9080): the workload port
+    PeerAuthentication ``portLevelMtls`` and AuthorizationPolicy ``ports`` name. A
+    workload not ``ready`` (starting, not yet healthy) has its sidecar but is no endpoint.
+    """
 
     name: str
     labels: Mapping[str, str]
     port: int
+    namespace: str = "default"
+    service_account: str = DEFAULT_SERVICE_ACCOUNT
+    inbound_port: int | None = None
+    container_port: int | None = None
+    ready: bool = True
+
+    @property
+    def identity(self) -> str:
+        return spiffe_id(self.namespace, self.service_account)
+
+    @property
+    def workload_port(self) -> int:
+        """The port as Istio's policies name it: the declared container port."""
+        return self.container_port or self.port
+
+    @property
+    def address_port(self) -> int:
+        """Where other workloads connect: the sidecar's inbound listener, if it has one."""
+        return self.inbound_port or self.port
+
+
+@dataclass(frozen=True)
+class WorkloadCertificate:
+    """PEM files the mesh CA issued one identity: its certificate chain and private key."""
+
+    chain: str
+    key: str
 
 
 @dataclass(frozen=True)
@@ -35,6 +72,9 @@ class MeshInputs:
     ``http_proxy_ports[workload_name]`` is that workload's HTTP forward proxy: one listener
     answering for every HTTP Service it has a listener for, by name (``bookinfo exec``).
     ``access_log_dir`` is where the listeners write their access logs (none without it).
+    ``root_certificate`` is the mesh CA's certificate (PEM file), the trust anchor of
+    every mutual TLS hop; ``certificates`` holds, per SPIFFE identity, the files the CA
+    issued it (every sidecar's workload and the gateway need one).
     """
 
     workloads: list[Workload]
@@ -43,6 +83,8 @@ class MeshInputs:
     gateway_port: int | None
     outbound_ports: Mapping[tuple[str, str, int], int]
     admin_port: int
+    root_certificate: str | None = None
+    certificates: Mapping[str, WorkloadCertificate] = field(default_factory=dict)
     http_proxy_ports: Mapping[str, int] = field(default_factory=dict)
     access_log_dir: str | None = None
 

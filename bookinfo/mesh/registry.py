@@ -90,15 +90,22 @@ class Registry:
                 return dict(entry.get("labels") or {})
         return None
 
-    def endpoints(self, host: str, subset_labels: dict | None = None) -> list[int]:
-        """Loopback ports of the workloads behind a Service, narrowed to a subset: the
-        workloads the Service selects AND the subset's labels match."""
+    def endpoints(self, host: str, subset_labels: dict | None = None) -> list[Workload]:
+        """The workloads behind a Service, narrowed to a subset: the workloads the Service
+        selects AND the subset's labels match (by port, so the order is stable)."""
         service = self.services.get(host)
         if service is None:
             return []
         subset_labels = subset_labels or {}
-        return sorted(w.port for w in self.workloads if labels_match(service.selector, w.labels)
-                      and all(w.labels.get(k) == v for k, v in subset_labels.items()))
+        return sorted((w for w in self.workloads if w.ready and w.namespace == service.namespace
+                       and labels_match(service.selector, w.labels)
+                       and all(w.labels.get(k) == v for k, v in subset_labels.items())),
+                      key=lambda w: w.port)
+
+    def selects(self, workload: Workload) -> list[Service]:
+        """The Services whose selector picks ``workload``."""
+        return [s for s in self.services.values()
+                if s.namespace == workload.namespace and labels_match(s.selector, workload.labels)]
 
     def is_http(self, host: str, port: int | None) -> bool:
         """Whether traffic to host:port is HTTP (routable) rather than plain TCP."""

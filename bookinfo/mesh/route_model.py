@@ -25,12 +25,14 @@ class Caller:
 
     ``gateways`` is {"mesh"} for a workload's outbound listener, or the parents the
     ingress gateway stands for; ``ports`` are the ports the listener stands for (the
-    service port, or the Istio Gateways' declared server ports).
+    service port, or the Istio Gateways' declared server ports); ``identity`` is the
+    caller's SPIFFE ID, the certificate its mutual TLS hops present.
     """
 
     labels: Mapping[str, str]
     gateways: frozenset[str]
     ports: frozenset[int]
+    identity: str | None = None
 
 
 @dataclass(frozen=True)

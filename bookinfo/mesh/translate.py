@@ -17,17 +17,30 @@
 - Each VirtualService and HTTPRoute is converted once into the route model
   (route_model.RouteTable), as pilot converts HTTPRoutes into VirtualServices; one
   translation (envoy_routes) then writes every listener's routes from it.
+- One inbound listener per workload with a sidecar (inbound.py): the Services' endpoints,
+  where the callee's PeerAuthentication is enforced; hops between sidecars (and from the
+  gateway) are mutual TLS as Istio's auto mTLS and the DestinationRules decide (clusters.py).
+- Where a proxy takes requests (inbound, gateway) it runs the RequestAuthentications,
+  AuthorizationPolicies and TrafficExtensions that select it (proxy_filters.py).
+- EnvoyFilter patches come last, over all of that (envoy_filters.py).
 """
 from __future__ import annotations
 
 from . import gateway_api_routes, istio_routes
 from .clusters import ClusterBook
+from .envoy_filters import apply_envoy_filters
 from .envoy_routes import envoy_routes
 from .access_log import access_log
+from .identity import GATEWAY_IDENTITY
+from .inbound import inbound_resources, is_http, pin_endpoints
 from .listeners import http_listener, route_configuration, tcp_listener
 from .model import GATEWAY_LABELS, GATEWAY_WORKLOAD, EnvoyResources, MeshInputs
-from .registry import GATEWAY_API, ISTIO_NETWORKING, Registry, is_kind
+from .peer_authentication import PeerAuthentications
+from .proxies import GATEWAY, sidecar
+from .proxy_filters import ProxyFilters
+from .registry import GATEWAY_API, ISTIO_NETWORKING, Registry, is_kind, namespace_of, objects_of_kind
 from .route_model import MESH, Caller, Destination, RouteRule, RouteTable, WeightedDestination
+from .tls import MeshTls
 
 GATEWAY_LISTENER = "gateway"
 
@@ -42,36 +55,83 @@ def http_proxy_name(workload: str) -> str:
     return f"outbound|{workload}|http-proxy"
 
 
+def http_proxy_name(workload: str) -> str:
+    """The name of a workload's HTTP forward proxy listener (and route configuration)."""
+    return f"outbound|{workload}|http-proxy"
+
+
 def build(inputs: MeshInputs) -> EnvoyResources:
     registry = Registry(inputs)
-    book = ClusterBook(registry)
+    tls = MeshTls(inputs, PeerAuthentications(inputs.config))
+    book = ClusterBook(registry, tls)
     tables = route_tables(inputs.config, registry)
-    labels = {w.name: dict(w.labels) for w in inputs.workloads}
-    listeners, route_configs = [], []
+    filters = ProxyFilters(inputs.config, registry)
+    workloads = {w.name: w for w in inputs.workloads}
+    listeners, route_configs, inbound_clusters = [], [], []
     proxied: dict[str, list[tuple[list[str], list[dict]]]] = {w: [] for w in inputs.http_proxy_ports}
-    for (workload, service, service_port), port in sorted(inputs.outbound_ports.items()):
-        name = outbound_name(workload, service, service_port)
+    for (pod, service, service_port), port in sorted(inputs.outbound_ports.items()):
+        name = outbound_name(pod, service, service_port)
         host = registry.resolve(service)
-        logs = access_log(inputs.access_log_dir, workload)
+        workload = workloads.get(pod)
+        identity = workload.identity if workload else None
+        logs = access_log(inputs.access_log_dir, pod)
         if registry.is_http(host, service_port):
-            caller = Caller(labels.get(workload, {}), frozenset({MESH}), frozenset({service_port}))
+            caller = Caller(workload.labels if workload else {}, frozenset({MESH}), frozenset({service_port}),
+                            identity)
             routes = _mesh_routes(tables, host, service_port, caller, book)
-            route_configs.append(route_configuration(name, [(["*"], routes)]))
-            listeners.append(http_listener(name, port, access_log=logs))
-            if workload in proxied:
-                proxied[workload].append((_proxy_domains(registry, host, service_port), routes))
+            route_configs.append(route_configuration(name, [(["*"], routes)], [f"{host}:{service_port}"]))
+            listeners.append(http_listener(name, port, filters.sending(workload and sidecar(workload),
+                                                                         [service_port]), access_log=logs))
+            if pod in proxied:
+                proxied[pod].append((_proxy_domains(registry, host, service_port), routes))
         else:
-            listeners.append(tcp_listener(name, port, book.ref(host, service_port), access_log=logs))
-    for workload, hosts in sorted(proxied.items()):
-        name = http_proxy_name(workload)
+            listeners.append(tcp_listener(name, port, book.ref(host, service_port, caller=identity),
+                                          access_log=logs))
+    for pod, hosts in sorted(proxied.items()):
+        name = http_proxy_name(pod)
+        workload = workloads.get(pod)
         route_configs.append(route_configuration(name, hosts))
-        listeners.append(http_listener(name, inputs.http_proxy_ports[workload], strip_port=False,
-                                       access_log=access_log(inputs.access_log_dir, workload)))
+        listeners.append(http_listener(name, inputs.http_proxy_ports[pod],
+                                       filters.sending(workload and sidecar(workload), []),
+                                       strip_port=False, access_log=access_log(inputs.access_log_dir, pod)))
+    for workload in inputs.workloads:
+        if workload.inbound_port is not None:
+            proxy, ports = sidecar(workload), [workload.workload_port]
+            served = (filters.serving(proxy, ports) if is_http(workload, registry)
+                      else filters.tcp_serving(proxy, ports))
+            listener, cluster = inbound_resources(workload, registry, tls, served,
+                                                  access_log(inputs.access_log_dir, workload.name))
+            listeners.append(listener)
+            inbound_clusters.append(cluster)
     if inputs.gateway_port is not None:
-        route_configs.append(route_configuration(GATEWAY_LISTENER, _gateway_hosts(inputs.config, tables, book)))
-        listeners.append(http_listener(GATEWAY_LISTENER, inputs.gateway_port, edge=True,
+        virtual_hosts, names = _gateway_hosts(inputs.config, tables, book)
+        route_configs.append(route_configuration(GATEWAY_LISTENER, virtual_hosts, names))
+        listeners.append(http_listener(GATEWAY_LISTENER, inputs.gateway_port,
+                                       filters.serving(GATEWAY, _gateway_ports(inputs), fault=True), edge=True,
                                        access_log=access_log(inputs.access_log_dir, GATEWAY_WORKLOAD)))
-    return EnvoyResources(listeners=listeners, clusters=book.build(), route_configs=route_configs)
+    resources = EnvoyResources(listeners=listeners, clusters=book.build() + inbound_clusters + filters.clusters(),
+                               route_configs=route_configs)
+    proxies = [sidecar(w) for w in inputs.workloads] + ([GATEWAY] if inputs.gateway_port is not None else [])
+    patched = apply_envoy_filters(resources, inputs.config, registry, proxies, frozenset(_gateway_ports(inputs)))
+    return pin_endpoints(patched)
+
+
+def _gateway_ports(inputs: MeshInputs) -> set[int]:
+    """The ports the gateway stands for: every port a Gateway declares, and its own."""
+    return gateway_ports(inputs.config) | {inputs.gateway_port}
+
+
+def gateway_ports(config: list[dict]) -> set[int]:
+    """The ports the Istio Gateways' servers and the Gateway API Gateways' listeners declare."""
+    return {port for ports in _declared_ports(config).values() for port in ports}
+
+
+def _proxy_domains(registry: Registry, host: str, port: int) -> list[str]:
+    """Every name a pod may give a Service port in a request: ``name:port`` in each
+    spelling, and the bare name when the port is HTTP's own 80."""
+    service = registry.services.get(host)
+    names = list(service.hosts()) if service is not None else [host]
+    return [f"{name}:{port}" for name in names] + (names if port == 80 else [])
 
 
 def _proxy_domains(registry: Registry, host: str, port: int) -> list[str]:
@@ -118,22 +178,28 @@ def _default_rule(host: str, port: int) -> RouteRule:
 
 
 def _gateway_hosts(config: list[dict], tables: list[RouteTable],
-                   book: ClusterBook) -> list[tuple[list[str], list[dict]]]:
+                   book: ClusterBook) -> tuple[list[tuple[list[str], list[dict]]], list[str]]:
     """Virtual hosts of the ingress gateway, one per host name, each host being a table's
-    host narrowed by the hosts its Gateways serve ("*" serves every host).
+    host narrowed by the hosts its Gateways serve ("*" serves every host); and their names
+    as Istio's gateway names them, ``<host>:<port>`` (the lowest port a Gateway serving
+    the host declares).
 
     On a cluster, Istio Gateways and Gateway API Gateways are separate deployments; here
     one listener serves both: the VirtualServices' routes first, in apply order, then per
     host the merged HTTPRoutes' routes."""
     served = {**istio_routes.served_hosts(config), **gateway_api_routes.served_hosts(config)}
-    caller = Caller(GATEWAY_LABELS, frozenset(served), istio_routes.server_ports(config))
+    caller = Caller(GATEWAY_LABELS, frozenset(served), istio_routes.server_ports(config), GATEWAY_IDENTITY)
+    ports = _declared_ports(config)
     by_host: dict[str, list[dict]] = {}
+    host_ports: dict[str, set[int]] = {}
     merged: dict[str, list[RouteTable]] = {}
     for table in tables:
         gateways = [key for key in table.parents if key in served]
         if not gateways:
             continue
         hosts = _narrowed(table.hostnames, [h for key in gateways for h in served[key]])
+        for host in hosts:
+            host_ports.setdefault(host, set()).update(port for key in gateways for port in ports.get(key, ()))
         if table.merged:
             for host in hosts:
                 merged.setdefault(host, []).append(table)
@@ -145,7 +211,18 @@ def _gateway_hosts(config: list[dict], tables: list[RouteTable],
              for table in host_tables for rule in table.rules}  # each attached route built once
     for host, host_tables in merged.items():
         by_host.setdefault(host, []).extend(route for rule in _merged(host_tables) for route in built[rule])
-    return [([host], routes) for host, routes in by_host.items()]
+    return ([([host], routes) for host, routes in by_host.items()],
+            [f"{host}:{min(host_ports[host])}" if host_ports.get(host) else host for host in by_host])
+
+
+def _declared_ports(config: list[dict]) -> dict[str, set[int]]:
+    """Each Gateway's key (as route parents name it) -> the ports it declares."""
+    ports = {istio_routes.gateway_key(g): {int(s["port"]["number"]) for s in g["spec"].get("servers") or []}
+             for g in objects_of_kind(config, "Gateway", ISTIO_NETWORKING)}
+    ports.update({gateway_api_routes.gateway_key(namespace_of(g), g["metadata"]["name"]):
+                  {int(listener["port"]) for listener in g["spec"].get("listeners") or []}
+                  for g in objects_of_kind(config, "Gateway", GATEWAY_API)})
+    return ports
 
 
 def _narrowed(route_hosts: list[str], served_hosts: list[str]) -> list[str]:

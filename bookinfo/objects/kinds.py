@@ -15,8 +15,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 ISTIO_NETWORKING = "networking.istio.io"
+ISTIO_SECURITY = "security.istio.io"
+ISTIO_EXTENSIONS = "extensions.istio.io"
 GATEWAY_API = "gateway.networking.k8s.io"
 ISTIO_VERSIONS = ("v1", "v1beta1", "v1alpha3")
+SECURITY_VERSIONS = ("v1", "v1beta1")
 GATEWAY_API_VERSIONS = ("v1", "v1beta1")
 
 
@@ -63,6 +66,13 @@ KINDS: tuple[Kind, ...] = (
     Kind(ISTIO_NETWORKING, "VirtualService", "virtualservices", ISTIO_VERSIONS, ("vs",), custom=True),
     Kind(ISTIO_NETWORKING, "DestinationRule", "destinationrules", ISTIO_VERSIONS, ("dr",), custom=True),
     Kind(ISTIO_NETWORKING, "ServiceEntry", "serviceentries", ISTIO_VERSIONS, ("se",), custom=True),
+    Kind(ISTIO_NETWORKING, "EnvoyFilter", "envoyfilters", ("v1alpha3",), custom=True),
+    Kind(ISTIO_SECURITY, "PeerAuthentication", "peerauthentications", SECURITY_VERSIONS, ("pa",), custom=True),
+    Kind(ISTIO_SECURITY, "AuthorizationPolicy", "authorizationpolicies", SECURITY_VERSIONS, ("ap",), custom=True),
+    Kind(ISTIO_SECURITY, "RequestAuthentication", "requestauthentications", SECURITY_VERSIONS, ("ra",),
+         custom=True),
+    Kind(ISTIO_EXTENSIONS, "TrafficExtension", "trafficextensions", ("v1alpha1",), custom=True),
+    Kind(ISTIO_EXTENSIONS, "WasmPlugin", "wasmplugins", ("v1alpha1",), custom=True),
     Kind(GATEWAY_API, "Gateway", "gateways", GATEWAY_API_VERSIONS, ("gtw",), custom=True),
     Kind(GATEWAY_API, "HTTPRoute", "httproutes", GATEWAY_API_VERSIONS, custom=True),
 )

@@ -1,4 +1,5 @@
-"""Deployment -> pods: each replica's port, outbound listeners, environment and command.
+"""Deployment -> pods: each replica's port, its sidecar's inbound and outbound listeners,
+identity, environment and command.
 
 Flask services run under gunicorn with the images' shared settings, forked by
 ``bookinfo.pods.launcher`` (see there why); the two database images run through
@@ -49,7 +50,7 @@ LOCAL_SERVICE_ENVIRONMENT: Mapping[str, str] = {REUSE_CONNECTIONS_VARIABLE: "tru
 
 def ports_needed(starts: Sequence[tuple[Mapping, int]], services: Sequence[Service]) -> int:
     """How many free ports :func:`build_pods` will consume."""
-    per_pod = 2 + sum(len(s.ports) for s in services)  # its own, its proxy, one per Service port
+    per_pod = 3 + sum(len(s.ports) for s in services)  # its own, its inbound and proxy listeners, one per Service port
     return per_pod * sum(count for _, count in starts)
 
 
@@ -121,7 +122,7 @@ def _build_pod(deployment: Mapping, hash_: str, services: Sequence[Service],
     image = images.image_for(container["image"])
     namespace = meta.get("namespace", "default")
     name = pod_name(meta["name"], hash_)
-    port = next(ports)
+    port, inbound = next(ports), next(ports)
     outbound = {(s.name, p.port): next(ports) for s in services for p in s.ports}
     http_proxy = next(ports)
     probes = container_probes(container, http=not image.is_database)
@@ -144,7 +145,20 @@ def _build_pod(deployment: Mapping, hash_: str, services: Sequence[Service],
     return Pod(name=name, deployment=meta["name"], template_hash=hash_, service=image.service,
                image=image.name, version=labels.get("version", ""), labels=labels, port=port,
                outbound=outbound, env=env, argv=list(argv), container=container.get("name", image.service),
-               probes=probes, http_proxy=http_proxy)
+               probes=probes, http_proxy=http_proxy, namespace=namespace,
+               service_account=_service_account(template["spec"]), inbound=inbound,
+               container_port=_declared_port(container))
+
+
+def _service_account(pod_spec: Mapping) -> str:
+    """The pod's service account: ``serviceAccountName`` (or its deprecated alias), else
+    the namespace's ``default``, as Kubernetes fills it in."""
+    return pod_spec.get("serviceAccountName") or pod_spec.get("serviceAccount") or "default"
+
+
+def _declared_port(container: Mapping) -> int | None:
+    ports = container.get("ports") or []
+    return int(ports[0]["containerPort"]) if ports and "containerPort" in ports[0] else None
 
 
 def gunicorn_command(service: str, port: int) -> list[str]:

@@ -45,6 +45,12 @@ class Pod:
     http_proxy: int = 0       # this pod's HTTP forward proxy on Envoy (``bookinfo exec``)
     probes: dict[str, Probe] = field(default_factory=dict)  # startup, readiness, liveness
     status: ContainerStatus = field(default_factory=ContainerStatus)
+    # Its identity: the pod template's service account in the Deployment's namespace.
+    namespace: str = "default"
+    service_account: str = "default"
+    # Its sidecar's inbound listener on Envoy, in front of ``port``: how other pods reach it.
+    inbound: int = 0
+    container_port: int | None = None  # the port the Deployment declares (9080)
 
     @property
     def is_database(self) -> bool:

@@ -2,10 +2,13 @@
 cannot run are refused, each by name, before anything is stored.
 
 Three questions, in the order a user would fix them: is the kind one the runner
-implements at all; does the object use a field the local mesh does not implement (the
-mesh's ``unsupported_fields`` decides, so nothing is silently ignored); can the pods of a
+implements at all; can the object run here, and does it use a field the local mesh does
+not implement (the mesh's ``refusals`` and ``unsupported_fields`` decide, so nothing is
+silently ignored); can the pods of a
 Deployment be run here (a Bookinfo image, Secrets that exist, a database server
-installed). An apply is all or nothing: one refused object refuses the whole apply.
+installed). Last, objects that patch Envoy's configuration (EnvoyFilter, TrafficExtension)
+must leave one Envoy takes (bookinfo.runner.mesh_admission). An apply is all or nothing:
+one refused object refuses the whole apply.
 """
 from __future__ import annotations
 
@@ -13,10 +16,11 @@ import functools
 from collections.abc import Mapping, Sequence
 
 from bookinfo.errors import InvalidObjects, Problem
-from bookinfo.mesh.support import unsupported_fields
+from bookinfo.mesh.support import refusals, unsupported_fields
 from bookinfo.objects.kinds import KINDS
 from bookinfo.objects.record import ObjectRecord, object_key
 from bookinfo.pods.build import pod_problem
+from bookinfo.runner.mesh_admission import envoy_refusals
 
 
 def admit(records: Sequence[ObjectRecord], stored: Sequence[Mapping]) -> None:
@@ -32,6 +36,9 @@ def admit(records: Sequence[ObjectRecord], stored: Sequence[Mapping]) -> None:
                 for record in records for reason in _reasons(record, secrets)]
     if problems:
         raise InvalidObjects(problems)
+    refused = envoy_refusals(records, stored)
+    if refused:
+        raise InvalidObjects(refused)
 
 
 def _reasons(record: ObjectRecord, secrets: Mapping[str, Mapping]) -> list[str]:
@@ -40,7 +47,7 @@ def _reasons(record: ObjectRecord, secrets: Mapping[str, Mapping]) -> list[str]:
         return [f"{record.kind} ({record.api_version}) is not supported by the local runner; "
                 f"it supports {_supported_kinds()}"]
     if known.custom:
-        return [_unsupported_reason(record, name) for name in unsupported_fields(record.obj)]
+        return refusals(record.obj) or [_unsupported_reason(record, name) for name in unsupported_fields(record.obj)]
     if (record.group, record.kind) == ("apps", "Deployment"):
         problem = pod_problem(record.obj, secrets)
         return [problem] if problem else []

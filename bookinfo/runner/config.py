@@ -39,6 +39,11 @@ class RunnerConfig:
         """The running stack's pids, ports, logs and Envoy files."""
         return self.home / "stack"
 
+    @property
+    def ca_dir(self) -> Path:
+        """The mesh certificate authority and the certificates it issued (bookinfo.runner.mesh_ca)."""
+        return self.home / "ca"
+
     @classmethod
     def from_environ(cls, environ: Mapping[str, str], home: str | None = None,
                      gateway_port: int | None = None) -> "RunnerConfig":

@@ -23,11 +23,13 @@ from bookinfo.pods import build
 from bookinfo.pods import lifecycle as pod_runtime
 from bookinfo.pods.pod import Pod, UnstartableDeployment
 from bookinfo.runner.config import RunnerConfig
-from bookinfo.runner.desired import Desired, load_desired
+from bookinfo.runner.desired import load_desired
+from bookinfo.runner.roles import Desired
+from bookinfo.runner.mesh_ca import MeshCA
+from bookinfo.runner.mesh_inputs import mesh_inputs
 from bookinfo.envoy import admin
 from bookinfo.envoy.binary import find_envoy
 from bookinfo.envoy.process import EnvoyProcess
-from bookinfo.mesh.model import MeshInputs, Workload
 from bookinfo.mesh.translate import build as build_resources
 from bookinfo.system.ports import check_free, free_ports
 from bookinfo.system.processes import alive, spawn, start_ticks, stop_groups
@@ -94,7 +96,7 @@ def _up(config: RunnerConfig, stack_dir: StackDir, manifests: Sequence[Path],
             stack_dir.save(state)
         launcher.close()
         envoy = EnvoyProcess(stack_dir.envoy)
-        envoy.start(_mesh_resources(state, desired, stack_dir.logs), state.admin_port)
+        envoy.start(_mesh_resources(config, state, desired), state.admin_port)
         state.envoy_pid, state.envoy_started = envoy.pid, start_ticks(envoy.pid) or 0
         stack_dir.save(state)
         deadline = time.monotonic() + config.start_timeout
@@ -102,7 +104,7 @@ def _up(config: RunnerConfig, stack_dir: StackDir, manifests: Sequence[Path],
         state.pods = [_ready(pod) for pod in state.pods]
         envoy.wait_ready(max(0.5, deadline - time.monotonic()))
         # Only the structure Envoy has just loaded, with endpoints now: no need to validate.
-        resources = _mesh_resources(state, desired, stack_dir.logs)
+        resources = _mesh_resources(config, state, desired)
         envoy.wait_applied(config.start_timeout, envoy.update(resources, validate=False))
         _start_kubelet(config, stack_dir, state, environ)
     except BaseException:
@@ -153,7 +155,7 @@ def reconcile(config: RunnerConfig, environ: Mapping[str, str]) -> StackState | 
         new, state.unstartable = _start_more(config, stack_dir, state, desired, change.start,
                                              environ, envoy, ports)
         state.pods = keep + new
-        envoy.wait_applied(config.start_timeout, envoy.update(_mesh_resources(state, desired, stack_dir.logs)))
+        envoy.wait_applied(config.start_timeout, envoy.update(_mesh_resources(config, state, desired)))
         for pod in keep:
             build.write_service_names(pod, desired.services)
         pod_runtime.stop_pods(change.stop, config.stop_timeout)
@@ -188,7 +190,7 @@ def _start_more(config: RunnerConfig, stack_dir: StackDir, state: StackState, de
             if newly_ready is not None:
                 started[newly_ready.name] = _ready(newly_ready)
             serving = dataclasses.replace(state, pods=state.pods + list(started.values()))
-            resources = _mesh_resources(serving, desired, stack_dir.logs)
+            resources = _mesh_resources(config, serving, desired)
             envoy.wait_applied(config.start_timeout, envoy.update(resources))
 
         route_to_ready()
@@ -196,7 +198,7 @@ def _start_more(config: RunnerConfig, stack_dir: StackDir, state: StackState, de
     except BaseException:
         launcher.close()
         pod_runtime.stop_pods(list(started.values()), config.stop_timeout)
-        envoy.update(_mesh_resources(state, desired, stack_dir.logs))
+        envoy.update(_mesh_resources(config, state, desired))
         stack_dir.save(state)
         raise
     return list(started.values()), unstartable
@@ -207,29 +209,16 @@ def publish_endpoints(config: RunnerConfig, state: StackState) -> None:
     stack_dir = StackDir(config.stack_dir)
     desired = load_desired([Path(m) for m in state.manifests], config.home)
     envoy = EnvoyProcess.attach(stack_dir.envoy, state.envoy_pid, state.admin_port)
-    envoy.wait_applied(config.start_timeout, envoy.update(_mesh_resources(state, desired, stack_dir.logs)))
+    envoy.wait_applied(config.start_timeout, envoy.update(_mesh_resources(config, state, desired)))
 
 
-def _mesh_resources(state: StackState, desired: Desired, logs: Path):
-    """The Envoy resources for the stack's pods and the desired routing objects: every
-    pod has its outbound listeners and HTTP proxy, only the running, ready ones are
-    endpoints; the listeners log into ``logs``."""
-    known = {service.name for service in desired.services}
-    inputs = MeshInputs(
-        workloads=[Workload(pod.name, pod.labels, pod.port) for pod in state.pods
-                   if pod.status.running and pod.status.ready],
-        services=desired.services,
-        config=desired.config,
-        gateway_port=state.gateway_port,
-        # A pod keeps the listeners it was started with; those of deleted Services go.
-        outbound_ports={(pod.name, service, port): listener
-                        for pod in state.pods
-                        for (service, port), listener in pod.outbound.items() if service in known},
-        admin_port=state.admin_port,
-        http_proxy_ports={pod.name: pod.http_proxy for pod in state.pods if pod.http_proxy},
-        access_log_dir=str(logs),
-    )
-    return build_resources(inputs)
+def _mesh_resources(config: RunnerConfig, state: StackState, desired: Desired):
+    """The Envoy resources for the stack's pods and the desired mesh objects, with the
+    certificates of the home's mesh CA (each identity's issued on first use): every pod
+    has its sidecar's listeners, only the running, ready ones are endpoints; the
+    listeners log into the stack's logs directory."""
+    return build_resources(mesh_inputs(state.pods, desired, state.gateway_port, state.admin_port,
+                                       MeshCA(config.ca_dir), StackDir(config.stack_dir).logs))
 
 
 def delete_pods(config: RunnerConfig, names: Sequence[str]) -> list[str]:

@@ -1,10 +1,17 @@
 """Bookinfo-shaped mesh inputs for translation tests, and lookups into the output."""
 from __future__ import annotations
 
+import functools
+import tempfile
+from dataclasses import replace
+from pathlib import Path
+
 import yaml
 
+from bookinfo.mesh.identity import GATEWAY_IDENTITY
 from bookinfo.mesh.model import MeshInputs, Workload
 from bookinfo.objects.services import Service, ServicePort
+from bookinfo.runner.mesh_ca import MeshCA
 
 WORKLOAD_PORTS = {"productpage-v1": 7001, "details-v1": 7002, "reviews-v1": 7003, "reviews-v2": 7004,
                   "reviews-v3": 7005, "ratings-v1": 7006, "mongodb-v1": 7007}
@@ -34,9 +41,28 @@ spec:
 """
 
 
+INBOUND_OFFSET = 1000  # a workload's sidecar listens on its port + this (with_sidecars)
+
+
 def workloads() -> list[Workload]:
-    return [Workload(name, {"app": name.rsplit("-", 1)[0], "version": name.rsplit("-", 1)[1]}, port)
-            for name, port in WORKLOAD_PORTS.items()]
+    """Bookinfo's workloads, each under its app's service account, without sidecars."""
+    return [Workload(name, {"app": app, "version": version}, port, service_account=f"bookinfo-{app}",
+                     container_port=27017 if app == "mongodb" else 9080)
+            for name, port in WORKLOAD_PORTS.items() for app, version in [name.rsplit("-", 1)]]
+
+
+def with_sidecars(workloads_: list[Workload]) -> list[Workload]:
+    return [replace(w, inbound_port=w.port + INBOUND_OFFSET) for w in workloads_]
+
+
+@functools.cache
+def mesh_ca() -> MeshCA:
+    """A CA for the module's tests (real files: Envoy reads them)."""
+    return MeshCA(Path(tempfile.mkdtemp(prefix="bookinfo-test-ca-")))
+
+
+def certificates(identities) -> dict:
+    return mesh_ca().certificates(identities)
 
 
 def services() -> list[Service]:
@@ -52,10 +78,17 @@ def objects(*documents: str) -> list[dict]:
     return [o for text in documents for o in yaml.safe_load_all(text) if o]
 
 
-def inputs(*documents: str, extra_services=(), extra_workloads=(), outbound=None) -> MeshInputs:
-    return MeshInputs(workloads=workloads() + list(extra_workloads), services=services() + list(extra_services),
+def inputs(*documents: str, extra_services=(), extra_workloads=(), outbound=None, sidecars=False) -> MeshInputs:
+    """Bookinfo's workloads and Services with ``documents``' objects; ``sidecars`` gives
+    every workload an inbound listener (so hops between them are mutual TLS)."""
+    all_workloads = workloads() + list(extra_workloads)
+    if sidecars:
+        all_workloads = with_sidecars(all_workloads)
+    identities = {w.identity for w in all_workloads} | {GATEWAY_IDENTITY}
+    return MeshInputs(workloads=all_workloads, services=services() + list(extra_services),
                       config=objects(*documents), gateway_port=GATEWAY_PORT,
-                      outbound_ports=OUTBOUND if outbound is None else outbound, admin_port=15000)
+                      outbound_ports=OUTBOUND if outbound is None else outbound, admin_port=15000,
+                      root_certificate=str(mesh_ca().root_certificate), certificates=certificates(identities))
 
 
 def route_config(resources, name: str) -> dict:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bookinfo.runner.desired import split
+from bookinfo.runner.roles import split
 from bookinfo.system.ports import free_ports
 from bookinfo.system.processes import alive
 from bookinfo.pods.build import build_pods, pod_problem
@@ -158,3 +158,19 @@ def test_a_killed_pod_leaves_the_record_of_its_end_and_restarts_with_its_log_set
     # Stopping waits for the shim: nothing of the pod holds its log any more.
     assert processes_writing_under(tmp_path) == []
     assert termination(pod).reason == "Completed"
+
+
+def test_each_pod_runs_as_its_service_account_behind_its_own_inbound_port():
+    pods = pods_for(["productpage-v1", "reviews-v2"])
+    assert [(p.namespace, p.service_account, p.container_port) for p in pods] == [
+        ("default", "bookinfo-reviews", 9080), ("default", "bookinfo-productpage", 9080)]
+    ports = [p.port for p in pods] + [p.inbound for p in pods]
+    assert len(set(ports)) == 4 and all(ports)
+
+
+def test_a_pod_template_without_a_service_account_runs_as_default():
+    [deployment] = [d for d in MANIFEST if d["kind"] == "Deployment" and d["metadata"]["name"] == "details-v1"]
+    copy = yaml.safe_load(yaml.safe_dump(deployment))
+    del copy["spec"]["template"]["spec"]["serviceAccountName"]
+    [pod] = pods_for(["details-v1"], [o for o in MANIFEST if o is not deployment] + [copy])
+    assert pod.service_account == "default"

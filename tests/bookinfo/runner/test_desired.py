@@ -7,7 +7,8 @@ import pytest
 
 from bookinfo.objects.services import Service
 from bookinfo.runner.admission import admit
-from bookinfo.runner.desired import load_desired, split
+from bookinfo.runner.desired import load_desired
+from bookinfo.runner.roles import split
 from bookinfo.objects import load_paths
 from bookinfo.errors import InvalidObjects
 from bookinfo.objects.store import Store
