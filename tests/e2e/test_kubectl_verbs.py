@@ -198,7 +198,7 @@ def test_proxy_config_shows_a_pods_listeners_routes_clusters_and_endpoints(stack
     assert clusters.stdout.splitlines()[1].split() == ["reviews.default.svc.cluster.local", "9080", "-",
                                                        "outbound", "STATIC"]
     endpoints = stack.run("pc", "endpoints", pod, "--cluster", "outbound|9080||reviews.default.svc.cluster.local")
-    ports = {p["port"] for p in stack.state()["pods"] if p["labels"]["app"] == "reviews"}
+    ports = {p["inbound"] for p in stack.state()["pods"] if p["labels"]["app"] == "reviews"}  # their sidecars
     assert {line.split()[0] for line in endpoints.stdout.splitlines()[1:]} == {f"127.0.0.1:{p}" for p in ports}
     assert all(line.split()[1:3] == ["HEALTHY", "OK"] for line in endpoints.stdout.splitlines()[1:])
     gateway = stack.run("pc", "routes", "deploy/istio-ingressgateway", "-n", "istio-system").stdout

@@ -125,13 +125,13 @@ def unhealthy_ratings() -> str:
 def test_the_v_unhealthy_image_leaves_the_endpoints_then_is_restarted_by_its_liveness_probe(stack):
     assert stack.apply("-", stdin=unhealthy_ratings()) == ["deployment.apps/ratings-v-unhealthy created"]
     pod = pod_of(stack, "ratings-v-unhealthy")
-    assert pod["port"] in endpoint_ports(stack, RATINGS_CLUSTER)
+    assert pod["inbound"] in endpoint_ports(stack, RATINGS_CLUSTER)
     # Unhealthy after 8 s: readiness fails first and Envoy stops sending it traffic...
-    wait_until(lambda: pod["port"] not in endpoint_ports(stack, RATINGS_CLUSTER), timeout=20,
+    wait_until(lambda: pod["inbound"] not in endpoint_ports(stack, RATINGS_CLUSTER), timeout=20,
                interval=0.1, what="the unhealthy pod out of the endpoints")
     assert pod_row(stack, "ratings", "v-unhealthy")[1:4] == ["1/2", "Running", "0"]
     assert pod_of(stack, "ratings-v-unhealthy")["pid"] == pod["pid"]
-    assert pod_of(stack, "ratings-v1")["port"] in endpoint_ports(stack, RATINGS_CLUSTER)
+    assert pod_of(stack, "ratings-v1")["inbound"] in endpoint_ports(stack, RATINGS_CLUSTER)
     # ...then its liveness probe fails four times in a row and the kubelet restarts it.
     wait_until(lambda: pod_row(stack, "ratings", "v-unhealthy")[3] == "1", timeout=30,
                what="the liveness restart")
@@ -139,7 +139,7 @@ def test_the_v_unhealthy_image_leaves_the_endpoints_then_is_restarted_by_its_liv
     assert "Readiness probe failed: HTTP probe failed with statuscode: 500" in events
     assert "Container ratings failed liveness probe, will be restarted" in events
     # Healthy again after the restart: back among the endpoints.
-    wait_until(lambda: pod["port"] in endpoint_ports(stack, RATINGS_CLUSTER), timeout=20,
+    wait_until(lambda: pod["inbound"] in endpoint_ports(stack, RATINGS_CLUSTER), timeout=20,
                what="the restarted pod back in the endpoints")
     assert stack.run("delete", "deployment", "ratings-v-unhealthy").returncode == 0
 
@@ -152,7 +152,7 @@ def test_replicas_run_that_many_pods_behind_the_service(stack):
     assert get(stack, "deploy", "details-v1").splitlines()[1].split()[:4] == ["details-v1", "3/3", "3", "3"]
     rows = [line.split() for line in get(stack, "pods", "-l", "app=details").splitlines()[1:]]
     assert len(rows) == 3 and all(row[1:3] == ["2/2", "Running"] for row in rows)
-    ports = {p["port"] for p in stack.state()["pods"] if p["deployment"] == "details-v1"}
+    ports = {p["inbound"] for p in stack.state()["pods"] if p["deployment"] == "details-v1"}  # their sidecars
     assert endpoint_ports(stack, DETAILS_CLUSTER) == ports and len(ports) == 3
     deployment["spec"]["replicas"] = 1
     assert stack.apply("-", stdin=yaml.safe_dump(deployment)) == ["deployment.apps/details-v1 configured"]
