@@ -10,6 +10,7 @@ once), and the CPU time each spends per page.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import re
@@ -19,7 +20,9 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from bookinfo.system.ports import free_port
 from bookinfo.system.processes import process_stats
@@ -38,6 +41,50 @@ def bookinfo(home: Path, *args: str, stdin: str | None = None) -> subprocess.Com
     env = {k: v for k, v in os.environ.items() if not k.startswith("BOOKINFO_")}
     return subprocess.run([sys.executable, "-m", "bookinfo", "--home", str(home), *args],
                           cwd=REPO, env=env, capture_output=True, text=True, timeout=120, input=stdin)
+
+
+class BenchStopped(Exception):
+    """A benchmark cannot run (no wrk, a stack that did not start); the str says why."""
+
+
+def run(main: Callable[[], int]) -> NoReturn:
+    """Exit with ``main()``'s status; a BenchStopped is one line on stderr and status 1."""
+    try:
+        sys.exit(main())
+    except BenchStopped as stopped:
+        print(stopped, file=sys.stderr)
+        sys.exit(1)
+
+
+def require_wrk(name: str) -> None:
+    if shutil.which("wrk") is None:
+        raise BenchStopped(f"{name}: wrk is not installed; install it with: apt-get install -y wrk")
+
+
+@contextlib.contextmanager
+def bench_stack(manifests: Sequence[str] = (), port: int | None = None) -> Iterator[tuple[Path, int, dict]]:
+    """``bookinfo up --detach`` on a fresh home, with ``manifests`` (paths under the
+    repository) as its base when given: yields (home, gateway port, the recorded stack
+    state); always brought down and the home removed."""
+    home = Path(tempfile.mkdtemp(prefix="bookinfo-bench-"))
+    port = port or free_port()
+    up = ["up", "--detach", "--port", str(port)]
+    for manifest in manifests:
+        up += ["-f", str(REPO / manifest)]
+    try:
+        started = bookinfo(home, *up)
+        if started.returncode != 0:
+            raise BenchStopped(started.stderr.strip())
+        yield home, port, json.loads((home / "stack" / "stack.json").read_text())
+    finally:
+        bookinfo(home, "down")
+        shutil.rmtree(home, ignore_errors=True)
+
+
+def sidecar_port(state: dict, caller: str, service: str, service_port: int) -> int:
+    """The loopback port of ``caller``'s (a Deployment's) outbound listener for service:port."""
+    pod = next(p for p in state["pods"] if p["deployment"] == caller)
+    return next(listener for name, number, listener in pod["outbound"] if (name, number) == (service, service_port))
 
 
 def run_wrk(url: str, connections: int, seconds: int, threads: int = 2) -> dict[str, float]:
@@ -104,22 +151,13 @@ def main() -> int:
     parser.add_argument("--seconds", type=int, default=int(os.environ.get("BENCH_SECONDS", 15)))
     parser.add_argument("--connections", type=int, default=16)
     args = parser.parse_args()
-    if shutil.which("wrk") is None:
-        print("bench: wrk is not installed; install it with: apt-get install -y wrk", file=sys.stderr)
-        return 1
-    home = Path(tempfile.mkdtemp(prefix="bookinfo-bench-"))
-    port = free_port()
+    require_wrk("bench")
     began = time.monotonic()
-    started = bookinfo(home, "up", "--detach", "--port", str(port))
-    ready = time.monotonic() - began
-    if started.returncode != 0:
-        print(started.stderr.strip(), file=sys.stderr)
-        return 1
-    try:
+    with bench_stack() as (home, port, state):
+        ready = time.monotonic() - began
         url = f"http://127.0.0.1:{port}/productpage"
         for _ in range(50):  # warm every worker's imports and Envoy's connection pools
             urllib.request.urlopen(url, timeout=10).read()
-        state = json.loads((home / "stack" / "stack.json").read_text())
         members = {pod["name"]: lambda pid=pod["pid"]: pod_members(pid) for pod in state["pods"]}
         members["envoy"] = lambda: group_members(state["envoy_pid"])
         cpu_before = {name: cpu_seconds(processes()) for name, processes in members.items()}
@@ -129,9 +167,6 @@ def main() -> int:
                for name, processes in members.items()}
         memory = [(pod["name"], *memory_kib(pod_members(pod["pid"]))) for pod in state["pods"]]
         envoy = group_memory_kib(state["envoy_pid"])
-    finally:
-        bookinfo(home, "down")
-        shutil.rmtree(home, ignore_errors=True)
     figures["ready s"] = ready
     figures["workloads MiB"] = sum(pss for _, _, pss in memory) / 1024
     report(figures, memory, envoy, cpu, args)
@@ -167,4 +202,4 @@ def report(figures: dict[str, float], memory, envoy, cpu, args) -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run(main)

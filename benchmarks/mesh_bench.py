@@ -19,18 +19,14 @@ from __future__ import annotations
 
 import argparse
 import http.client
-import json
 import os
-import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-from bench import REPO, bookinfo, run_wrk
-from bookinfo.system.ports import free_port
+from bench import REPO, bench_stack, bookinfo, require_wrk, run, run_wrk, sidecar_port
 
 BASE = ("platform/kube/bookinfo.yaml", "networking/bookinfo-gateway.yaml",
         "networking/destination-rule-all.yaml")
@@ -89,23 +85,10 @@ def main() -> int:
                         help="wrk run per configuration")
     parser.add_argument("--rounds", type=int, default=5, help="apply/delete rounds")
     args = parser.parse_args()
-    if shutil.which("wrk") is None:
-        print("mesh bench: wrk is not installed; install it with: apt-get install -y wrk", file=sys.stderr)
-        return 1
-    home = Path(tempfile.mkdtemp(prefix="bookinfo-mesh-bench-"))
-    up = ["up", "--detach", "--port", str(free_port())]
-    for manifest in BASE:
-        up += ["-f", str(REPO / manifest)]
-    started = bookinfo(home, *up)
-    if started.returncode != 0:
-        print(started.stderr.strip(), file=sys.stderr)
-        return 1
-    try:
-        state = json.loads((home / "stack" / "stack.json").read_text())
-        pods = {pod["deployment"]: pod for pod in state["pods"]}
-        direct = pods["details-v1"]["port"]
-        sidecar = next(listener for service, service_port, listener in pods["productpage-v1"]["outbound"]
-                       if (service, service_port) == ("details", 9080))
+    require_wrk("mesh bench")
+    with bench_stack(BASE) as (home, _, state):
+        direct = next(p["port"] for p in state["pods"] if p["deployment"] == "details-v1")
+        sidecar = sidecar_port(state, "productpage-v1", "details", 9080)
 
         def latency(port: int) -> dict[str, float]:
             url = f"http://127.0.0.1:{port}/details/0"
@@ -122,9 +105,6 @@ def main() -> int:
         for _ in range(args.rounds):
             rounds.append((time_to_effect(home, "apply", sidecar, FAULT_STATUS),
                            time_to_effect(home, "delete", sidecar, 200)))
-    finally:
-        bookinfo(home, "down")
-        shutil.rmtree(home, ignore_errors=True)
     report(hops, rounds, args)
     return 0
 
@@ -150,4 +130,4 @@ def report(hops: dict[str, dict[str, float]], rounds, args) -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run(main)

@@ -18,16 +18,11 @@ to 127.0.0.1 only, for a bounded time.
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import shutil
 import statistics
-import sys
-import tempfile
 from pathlib import Path
 
-from bench import REPO, bookinfo, run_wrk
-from bookinfo.system.ports import free_port
+from bench import bench_stack, bookinfo, require_wrk, run, run_wrk, sidecar_port
 
 BASE = ("platform/kube/bookinfo.yaml", "networking/bookinfo-gateway.yaml", "networking/destination-rule-all.yaml")
 DETAILS_PLAIN = """\
@@ -78,23 +73,9 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--connections", type=int, default=16, help="for the whole-stack runs")
     args = parser.parse_args()
-    if shutil.which("wrk") is None:
-        print("security bench: wrk is not installed; install it with: apt-get install -y wrk", file=sys.stderr)
-        return 1
-    home = Path(tempfile.mkdtemp(prefix="bookinfo-security-bench-"))
-    port = free_port()
-    up = ["up", "--detach", "--port", str(port)]
-    for manifest in BASE:
-        up += ["-f", str(REPO / manifest)]
-    started = bookinfo(home, *up)
-    if started.returncode != 0:
-        print(started.stderr.strip(), file=sys.stderr)
-        return 1
-    try:
-        state = json.loads((home / "stack" / "stack.json").read_text())
-        productpage = next(p for p in state["pods"] if p["deployment"] == "productpage-v1")
-        sidecar = next(listener for service, service_port, listener in productpage["outbound"]
-                       if (service, service_port) == ("details", 9080))
+    require_wrk("security bench")
+    with bench_stack(BASE) as (home, port, state):
+        sidecar = sidecar_port(state, "productpage-v1", "details", 9080)
         hop_url = f"http://127.0.0.1:{sidecar}/details/0"
         page_url = f"http://127.0.0.1:{port}/productpage"
 
@@ -120,9 +101,6 @@ def main() -> int:
             change(home, "apply", MESH_PLAIN)
             stack["mutual TLS off"].append(pages())
             change(home, "delete", MESH_PLAIN)
-    finally:
-        bookinfo(home, "down")
-        shutil.rmtree(home, ignore_errors=True)
     report({k: median_figures(v) for k, v in hops.items()}, {k: median_figures(v) for k, v in stack.items()}, args)
     return 0
 
@@ -150,4 +128,4 @@ def report(hops: dict[str, dict[str, float]], stack: dict[str, dict[str, float]]
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run(main)

@@ -8,7 +8,9 @@ older route, then rule order): each rule carries that precedence key.
 """
 from __future__ import annotations
 
-from .registry import GATEWAY_API, Registry, namespace_of, objects_of_kind
+from bookinfo.objects.kinds import GATEWAY_API
+
+from .registry import Registry, namespace_of, objects_of_kind
 from .route_model import (MESH, Destination, HeaderEdits, HeaderMatch, HeaderOperations, Match, Mirror,
                           PathMatch, QueryMatch, RegexRewrite, Retries, Rewrite, RouteRule, RouteTable,
                           StringMatch, WeightedDestination)

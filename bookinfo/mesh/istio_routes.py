@@ -5,7 +5,9 @@ conditions (sourceLabels, gateways, port) for envoy_routes to decide per caller.
 """
 from __future__ import annotations
 
-from .registry import ISTIO_NETWORKING, Registry, namespace_of, objects_of_kind
+from bookinfo.objects.kinds import ISTIO_NETWORKING
+
+from .registry import Registry, namespace_of, objects_of_kind
 from .route_model import (ANY_PATH, MESH, PRESENT, DirectResponse, Destination, Fault, HeaderEdits,
                           HeaderOperations, HeaderMatch, Match, Mirror, PathMatch, QueryMatch, RegexRewrite,
                           Retries, Rewrite, RouteRule, RouteTable, StringMatch, WeightedDestination)

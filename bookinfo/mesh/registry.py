@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bookinfo.objects.kinds import GATEWAY_API, ISTIO_NETWORKING
+from bookinfo.objects.kinds import ISTIO_NETWORKING
 from bookinfo.objects.record import DEFAULT_NAMESPACE
 from bookinfo.objects.services import DOMAIN_SUFFIX, Service
 

@@ -26,11 +26,13 @@
 """
 from __future__ import annotations
 
+from bookinfo.objects.kinds import GATEWAY_API, ISTIO_NETWORKING
+
 from . import gateway_api_routes, istio_routes
+from .access_log import access_log
 from .clusters import ClusterBook
 from .envoy_filters import apply_envoy_filters
 from .envoy_routes import envoy_routes
-from .access_log import access_log
 from .identity import GATEWAY_IDENTITY
 from .inbound import inbound_resources, is_http, pin_endpoints
 from .listeners import http_listener, route_configuration, tcp_listener
@@ -38,7 +40,7 @@ from .model import GATEWAY_LABELS, GATEWAY_WORKLOAD, EnvoyResources, MeshInputs
 from .peer_authentication import PeerAuthentications
 from .proxies import GATEWAY, sidecar
 from .proxy_filters import ProxyFilters
-from .registry import GATEWAY_API, ISTIO_NETWORKING, Registry, is_kind, namespace_of, objects_of_kind
+from .registry import Registry, is_kind, namespace_of, objects_of_kind
 from .route_model import MESH, Caller, Destination, RouteRule, RouteTable, WeightedDestination
 from .tls import MeshTls
 
@@ -48,11 +50,6 @@ GATEWAY_LISTENER = "gateway"
 def outbound_name(workload: str, service: str, port: int) -> str:
     """The name of a workload's listener (and route configuration) for service:port."""
     return f"outbound|{workload}|{service}|{port}"
-
-
-def http_proxy_name(workload: str) -> str:
-    """The name of a workload's HTTP forward proxy listener (and route configuration)."""
-    return f"outbound|{workload}|http-proxy"
 
 
 def http_proxy_name(workload: str) -> str:
@@ -124,14 +121,6 @@ def _gateway_ports(inputs: MeshInputs) -> set[int]:
 def gateway_ports(config: list[dict]) -> set[int]:
     """The ports the Istio Gateways' servers and the Gateway API Gateways' listeners declare."""
     return {port for ports in _declared_ports(config).values() for port in ports}
-
-
-def _proxy_domains(registry: Registry, host: str, port: int) -> list[str]:
-    """Every name a pod may give a Service port in a request: ``name:port`` in each
-    spelling, and the bare name when the port is HTTP's own 80."""
-    service = registry.services.get(host)
-    names = list(service.hosts()) if service is not None else [host]
-    return [f"{name}:{port}" for name in names] + (names if port == 80 else [])
 
 
 def _proxy_domains(registry: Registry, host: str, port: int) -> list[str]:

@@ -5,7 +5,7 @@ import select
 import subprocess
 import sys
 
-from bookinfo.system.files import atomic_write, exclusive_lock
+from bookinfo.system.files import atomic_write
 
 
 def test_atomic_write_replaces_whole_file(tmp_path):
