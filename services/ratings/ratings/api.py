@@ -51,11 +51,16 @@ def get_ratings(rest: str) -> Response:
 
 @ratings_blueprint.post("/ratings/<tail:rest>")
 def post_ratings(rest: str) -> Response:
-    """Store any JSON value as the product's ratings and echo it back."""
+    """Store any JSON value as the product's ratings and echo it back.
+
+    The answer is written before anything is stored: a value that could not be
+    answered is refused, never kept where every later GET would fail on it.
+    """
     pid = product_id()
     try:
         ratings = parse_json(request.get_data(cache=False).decode("utf-8", errors="replace"))
     except InvalidJson:
         raise InvalidRatingsJson() from None
+    answer = json_answer({"id": pid, "ratings": ratings})
     runtime().store.put(pid, ratings)
-    return json_answer({"id": pid, "ratings": ratings})
+    return answer
