@@ -12,11 +12,14 @@ def http_listener(name: str, port: int, *, edge: bool = False) -> dict:
     Routes are kept out of the listener (RDS) so a routing change never replaces the
     listener: connections and in-flight requests stay where they are. ``edge`` marks
     the ingress gateway, which, like Istio's, trusts no X-Forwarded-For from clients.
+    The ``Host`` header keeps its port, as with Istio (whose gateways strip it only when
+    ``ISTIO_GATEWAY_STRIP_HOST_PORT`` is set): a page behind a gateway on another port
+    than 80 builds its own absolute addresses and same-site checks from it. Virtual
+    hosts match with or without a port (:func:`gateway_domains`).
     """
     manager = {"@type": t.HTTP_CONNECTION_MANAGER, "stat_prefix": name,
                "rds": {"route_config_name": name},
                "server_name": SERVER_NAME,
-               "strip_any_host_port": True,
                "use_remote_address": edge,
                "http_filters": [{"name": t.FAULT_FILTER, "typed_config": {"@type": t.HTTP_FAULT}},
                                 {"name": "envoy.filters.http.router", "typed_config": {"@type": t.ROUTER}}]}
@@ -33,6 +36,17 @@ def tcp_listener(name: str, port: int, cluster: str) -> dict:
 def _listener(name: str, port: int, network_filter: dict) -> dict:
     return {"@type": t.LISTENER, "name": name, "address": t.socket_address(port),
             "filter_chains": [{"filters": [network_filter]}]}
+
+
+def gateway_domains(host: str, port: int) -> list[str]:
+    """The virtual host domains of a gateway host, as Istio's gateways write them: the
+    host itself and the host with any port (a wildcard host, which cannot take a second
+    wildcard, with the gateway's own port); ``*`` matches every host and port."""
+    if host == "*":
+        return [host]
+    if host.startswith("*"):
+        return [host, f"{host}:{port}"]
+    return [host, f"{host}:*"]
 
 
 def route_configuration(name: str, virtual_hosts: list[tuple[list[str], list[dict]]]) -> dict:

@@ -17,7 +17,7 @@ from __future__ import annotations
 from . import gateway_api_routes, istio_routes
 from .clusters import ClusterBook
 from .envoy_routes import envoy_routes
-from .listeners import http_listener, route_configuration, tcp_listener
+from .listeners import gateway_domains, http_listener, route_configuration, tcp_listener
 from .model import GATEWAY_LABELS, EnvoyResources, MeshInputs
 from .registry import GATEWAY_API, ISTIO_NETWORKING, Registry, is_kind
 from .route_model import MESH, Caller, Destination, RouteRule, RouteTable, WeightedDestination
@@ -47,7 +47,9 @@ def build(inputs: MeshInputs) -> EnvoyResources:
         else:
             listeners.append(tcp_listener(name, port, book.ref(host, service_port)))
     if inputs.gateway_port is not None:
-        route_configs.append(route_configuration(GATEWAY_LISTENER, _gateway_hosts(inputs.config, tables, book)))
+        hosts = _gateway_hosts(inputs.config, tables, book)
+        route_configs.append(route_configuration(GATEWAY_LISTENER, [
+            (gateway_domains(host, inputs.gateway_port), routes) for host, routes in hosts]))
         listeners.append(http_listener(GATEWAY_LISTENER, inputs.gateway_port, edge=True))
     return EnvoyResources(listeners=listeners, clusters=book.build(), route_configs=route_configs)
 
@@ -88,8 +90,8 @@ def _default_rule(host: str, port: int) -> RouteRule:
 
 
 def _gateway_hosts(config: list[dict], tables: list[RouteTable],
-                   book: ClusterBook) -> list[tuple[list[str], list[dict]]]:
-    """Virtual hosts of the ingress gateway, one per host name, each host being a table's
+                   book: ClusterBook) -> list[tuple[str, list[dict]]]:
+    """Routes of the ingress gateway, one entry per host name, each host being a table's
     host narrowed by the hosts its Gateways serve ("*" serves every host).
 
     On a cluster, Istio Gateways and Gateway API Gateways are separate deployments; here
@@ -115,7 +117,7 @@ def _gateway_hosts(config: list[dict], tables: list[RouteTable],
              for table in host_tables for rule in table.rules}  # each attached route built once
     for host, host_tables in merged.items():
         by_host.setdefault(host, []).extend(route for rule in _merged(host_tables) for route in built[rule])
-    return [([host], routes) for host, routes in by_host.items()]
+    return list(by_host.items())
 
 
 def _narrowed(route_hosts: list[str], served_hosts: list[str]) -> list[str]:
