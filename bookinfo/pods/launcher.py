@@ -13,24 +13,32 @@ time. The launcher exits when its input ends; the pods live on (they are detache
 
 Protocol: each request line ``{"gunicorn_args": [...], "env": {...}, "log": "/path"}``
 on stdin is answered on stdout by ``<pid> <start ticks>``.
+
+The pods run gevent workers (``bookinfo_common.gevent_worker``), and gevent must patch
+the standard library before anything else imports it: so the launcher patches first, in
+its own process, and the pods inherit the patched modules with the rest of the shared
+pages. (gevent imported in each worker after the fork cost every pod its own copy.)
 """
-from __future__ import annotations
+from gevent import monkey
 
-import gc
-import json
-import os
-import sys
-import traceback
+monkey.patch_all()
 
-from gunicorn.errors import HaltServer
+# Imported once patched, on purpose.
+import gc  # noqa: E402
+import json  # noqa: E402
+import os  # noqa: E402
+import sys  # noqa: E402
+import traceback  # noqa: E402
 
-from bookinfo.pods import dns as pod_dns
-from bookinfo.system.processes import start_ticks
+from gunicorn.errors import HaltServer  # noqa: E402
+
+from bookinfo.pods import dns as pod_dns  # noqa: E402
+from bookinfo.system.processes import start_ticks  # noqa: E402
 
 # What every Bookinfo service imports; importing the app modules does not read the
 # environment (each service's wsgi module does, when gunicorn loads it in the pod), so it is
 # safe before the pod's env is in place.
-PRELOAD = ("gunicorn.app.wsgiapp", "gunicorn.workers.gthread", "bookinfo_common.app_base",
+PRELOAD = ("gunicorn.app.wsgiapp", "bookinfo_common.gevent_worker", "bookinfo_common.app_base",
            "productpage.app", "details.app", "reviews.app", "ratings.app")
 
 

@@ -32,8 +32,9 @@ from .settings import REUSE_CONNECTIONS_VARIABLE, ConfigError
 # Accept-Encoding is upstream's exact value (requests adds br or zstd when their
 # decoders happen to be installed).
 ACCEPT_ENCODING = "gzip, deflate"
-# Idle connections kept per back-end when reusing: one per request in flight is the most
-# ever used, and the shared gunicorn settings run 32 threads.
+# Idle connections kept per back-end when reusing: one per call in flight is the most ever
+# used; more calls at once than this (a gevent worker has no fixed limit) each open a
+# connection of their own, closed afterwards.
 POOL_SIZE = 32
 
 
