@@ -19,6 +19,9 @@ _DECIMAL_DIGITS = re.compile(r"[0-9]+")
 _HEX_DIGITS = re.compile(r"[0-9a-fA-F]+")
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 _ARRAY_INDEX_LIMIT = 2**32 - 1
+# Below this, a double holds every integer exactly, and JavaScript prints an integral
+# one as its plain digits (``-0`` as ``0``).
+_EXACT_INTEGERS = 2.0**53
 # The deepest nesting of arrays and objects a POSTed value may have. Node's JSON.parse
 # goes thousands of levels deep; ours stops here, far inside what the parser and
 # ``stringify`` (one Python call per level) can handle under any server's call stack,
@@ -51,8 +54,8 @@ def parse_int(text: str) -> float | None:
 
 def format_number(value: float) -> str:
     """``Number.prototype.toString()`` of a finite double (ECMAScript Number::toString)."""
-    if value == 0:
-        return "0"
+    if value.is_integer() and abs(value) < _EXACT_INTEGERS:
+        return str(int(value))  # every id and rating in practice: the digits, exactly
     sign = "-" if value < 0 else ""
     # repr gives the shortest digits that round-trip, as ECMAScript requires.
     _, digit_tuple, exponent = Decimal(repr(abs(value))).as_tuple()
