@@ -66,7 +66,8 @@ class BoundedSessionInterface(SecureCookieSessionInterface):
         """The cookie's session; an empty one (signed out) when it is too long or its
         payload does not decode to an object."""
         cookie = request.cookies.get(self.get_cookie_name(app))
-        if cookie is not None and len(cookie) > MAX_COOKIE_CHARS:
+        if app.secret_key and (not cookie or len(cookie) > MAX_COOKIE_CHARS):
+            # Nothing to verify: no serializer is built (most requests carry no cookie).
             return self.session_class()
         try:
             return super().open_session(app, request)
