@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import threading
 import time
 
@@ -33,6 +34,8 @@ ANSWERED_BEFORE_STOP = 150
 # connection, with room for a loaded machine; gunicorn's own worker waited for idle
 # connections to time out (up to the 30 s graceful timeout).
 STOP_DEADLINE_SECONDS = 8.0
+# productpage.gunicorn_conf's keepalive.
+KEEPALIVE_SECONDS = 2.0
 
 
 @pytest.fixture(scope="module")
@@ -74,6 +77,21 @@ class TimedLoop(threading.Thread):
             connection.getresponse().read()
             self.latencies.append(1000 * (time.perf_counter() - began))
         connection.close()
+
+
+def test_idle_connections_are_closed_once_their_keepalive_time_has_passed(backends):
+    """productpage's image keeps an idle connection 2 s (upstream's keep-alive): after a
+    request, and before the first one (a client that connects and says nothing)."""
+    with ServiceProcess("productpage", backends.env, config="productpage.gunicorn_conf") as server:
+        began = time.monotonic()
+        used = IdleKeptConnection(server.port, "/health")
+        silent = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+        assert used.how_it_ends() == END_OF_STREAM
+        assert silent.recv(1) == b""
+        silent.close()
+        waited = time.monotonic() - began
+    # keepalive, plus at most one heartbeat of the worker, plus a loaded machine's delay
+    assert KEEPALIVE_SECONDS <= waited < KEEPALIVE_SECONDS + 4
 
 
 @pytest.mark.parametrize("settings", ["image", "bookinfo up"])

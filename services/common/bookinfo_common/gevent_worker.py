@@ -60,8 +60,9 @@ CLOSE_LINGER_SECONDS = 1.0
 # How long a stopping worker keeps a connection open after answering a request that began
 # before the stop, for the next request its client may already be sending.
 STOP_LINGER_SECONDS = 1.0
-# How often the worker tells the arbiter it is alive, and a stopping worker checks
-# whether any connection is left.
+# How often the worker tells the arbiter it is alive and closes the connections whose
+# keep-alive time has passed, and how often a stopping worker checks whether any
+# connection is left.
 NOTIFY_INTERVAL_SECONDS = 1.0
 STOP_POLL_SECONDS = 0.05
 
@@ -70,27 +71,32 @@ class _Stopping(Exception):
     """Thrown into a connection's greenlet waiting for a request when the worker stops."""
 
 
+class _KeepAliveEnded(Exception):
+    """Thrown into a connection's greenlet that has waited ``keepalive`` seconds for a
+    request."""
+
+
 class Worker(GeventWorker):
     """gunicorn's gevent worker with fair turns and a clean stop (see the module)."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        # The watchers of the connections waiting for a request (idle ones).
-        self._idle: set = set()
+        # Whether this worker behaves exactly as gunicorn's own (TLS, or no keep-alive).
+        self._plain = self.cfg.is_ssl or not self.cfg.keepalive
+        self._keepalive = self.cfg.keepalive
+        # The watchers of the connections waiting for a request, and since when.
+        self._idle: dict = {}
         self._stop_requested: Event | None = None
 
-    def _plain(self) -> bool:
-        """Whether this worker must behave exactly as gunicorn's own."""
-        return self.cfg.is_ssl or not self.cfg.keepalive
-
     def run(self) -> None:
-        if self._plain():
+        if self._plain:
             super().run()
             return
         self._stop_requested = Event()
         servers = {self._serve(listener): listener for listener in self.sockets}
         while self.alive:
             self.notify()
+            self._end_keepalives()
             self._stop_requested.wait(NOTIFY_INTERVAL_SECONDS)
         self._stop(servers)
 
@@ -108,6 +114,19 @@ class Worker(GeventWorker):
             server.max_accept = 1
         server.start()
         return server
+
+    def _end_keepalives(self) -> None:
+        """Wake, to be closed, the connections idle for ``keepalive`` seconds or more.
+
+        Swept once per heartbeat rather than timed per request: a timer started and
+        cancelled around every wait cost more than the wait itself. So an idle
+        connection lasts up to one heartbeat longer than ``keepalive``.
+        """
+        expired = time.monotonic() - self._keepalive
+        hub = get_hub()
+        for watcher, since in list(self._idle.items()):
+            if since <= expired:
+                hub.cancel_wait(watcher, _KeepAliveEnded())
 
     def _stop(self, servers: dict[StreamServer, socket.socket]) -> None:
         for server, listener in servers.items():
@@ -128,7 +147,7 @@ class Worker(GeventWorker):
 
     def handle(self, listener, client, addr) -> None:
         """A new connection: its first request, when it comes, is gunicorn's to serve."""
-        if self._plain() or self._await_request(client, served=False):
+        if self._plain or self._await_request(client, served=False):
             super().handle(listener, client, addr)
         else:
             util.close(client)
@@ -138,14 +157,14 @@ class Worker(GeventWorker):
         with it), then wait for the next one through the event loop."""
         super().handle_request(listener_name, req, sock, addr)
         # Bytes of the next request may already have been read with this one's.
-        if self._plain() or req.unreader.buf.getvalue():
+        if self._plain or req.unreader.buf.getvalue():
             return
         if not self._await_request(sock, served=True):
             raise StopIteration()
 
     def _await_request(self, sock, served: bool) -> bool:
         """Whether a request comes on ``sock``: True once it has something to read; False
-        when the keep-alive time passes first, or when the worker is stopping and none
+        when ``keepalive`` seconds pass first, or when the worker is stopping and none
         comes (the connection is then closed by :func:`close_idle`).
 
         A connection that is idle when the stop begins is closed at once. One that has
@@ -156,16 +175,16 @@ class Worker(GeventWorker):
         if self.alive:
             hub = get_hub()
             watcher = hub.loop.io(sock.fileno(), _READ)
-            self._idle.add(watcher)
+            self._idle[watcher] = time.monotonic()
             try:
-                with Timeout(self.cfg.keepalive, False):
-                    hub.wait(watcher)
-                    return True
+                hub.wait(watcher)
+                return True
+            except _KeepAliveEnded:
                 return False
             except _Stopping:
                 pass
             finally:
-                self._idle.discard(watcher)
+                del self._idle[watcher]
                 watcher.close()
         elif served and _readable(sock, STOP_LINGER_SECONDS):
             return True
