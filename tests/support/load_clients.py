@@ -6,6 +6,7 @@ connections held open in the background, and the latency of a page under all tha
 from __future__ import annotations
 
 import http.client
+import multiprocessing
 import selectors
 import socket
 import threading
@@ -94,10 +95,13 @@ class IdleKeptConnection:
 class SlowClients:
     """``idle`` connections that send nothing and ``slowloris`` connections that send a
     request head one short header line at a time (each every half second, the lines of
-    all of them spread evenly over that time), held open in a background thread;
-    whichever the server closes is opened again, as an attacker's tool does.
+    all of them spread evenly over that time); whichever the server closes is opened
+    again, as an attacker's tool does.
 
-    A context manager; ``opened`` counts the connections made so far.
+    A context manager. The attack runs in a process of its own, as an attacker's would:
+    in this one it would compete for the interpreter with the client that measures the
+    page. It is in place (every connection made) when ``__enter__`` returns; ``opened``
+    counts the connections it made, once it has ended.
     """
 
     HEAD = b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n"
@@ -105,57 +109,70 @@ class SlowClients:
 
     def __init__(self, port: int, idle: int, slowloris: int):
         self.port, self.idle, self.slowloris = port, idle, slowloris
-        self.opened = 0
-        self._stop = threading.Event()
-        self._selector = selectors.DefaultSelector()
-        self._thread = threading.Thread(target=self._run, daemon=True)
+        context = multiprocessing.get_context("fork")
+        self._opened = context.Value("i", 0)
+        self._stop = context.Event()
+        self._process = context.Process(target=self._run, daemon=True)
+
+    @property
+    def opened(self) -> int:
+        return self._opened.value
 
     def __enter__(self) -> "SlowClients":
-        for _ in range(self.idle):
-            self._open(slow=False)
-        for _ in range(self.slowloris):
-            self._open(slow=True)
-        self._thread.start()
+        self._process.start()
+        deadline = time.monotonic() + 30
+        while self._opened.value < self.idle + self.slowloris:
+            assert self._process.is_alive(), "the attacking process ended"
+            assert time.monotonic() < deadline, "the attack's connections were not all made"
+            time.sleep(0.01)  # polling the attacker's counter, with a deadline
         return self
 
     def __exit__(self, *exc) -> None:
         self._stop.set()
-        self._thread.join(timeout=10)
-        for key in list(self._selector.get_map().values()):
-            key.fileobj.close()
-        self._selector.close()
-
-    def _open(self, slow: bool) -> None:
-        sock = socket.create_connection(("127.0.0.1", self.port), timeout=5)
-        sock.setblocking(False)
-        if slow:
-            sock.send(self.HEAD)
-        self._selector.register(sock, selectors.EVENT_READ, slow)
-        self.opened += 1
+        self._process.join(timeout=10)
+        if self._process.is_alive():
+            self._process.kill()
+            self._process.join()
 
     def _run(self) -> None:
-        """Send the next slowloris connection its next header line, one connection at a
-        time, spread evenly so that each gets a line every ``TRICKLE_INTERVAL_SECONDS``;
-        between two, reopen whatever the server closed."""
+        """In the attacking process: open everything, then send the slowloris
+        connections their next header line in turn, spread evenly so that each gets one
+        every ``TRICKLE_INTERVAL_SECONDS``; between two, reopen whatever the server closed."""
+        selector = selectors.DefaultSelector()
+        slow: list[socket.socket] = []
+        for kind in [False] * self.idle + [True] * self.slowloris:
+            self._open(selector, slow, kind)
         gap = self.TRICKLE_INTERVAL_SECONDS / max(1, self.slowloris)
         turn = 0
         while not self._stop.is_set():
-            for key, _ in self._selector.select(timeout=gap):
-                self._replace(key)  # the server answered or closed: the attacker reconnects
-            slow = [key for key in self._selector.get_map().values() if key.data]
+            for key, _ in selector.select(timeout=gap):
+                self._replace(selector, slow, key.fileobj, key.data)
             if slow:
-                key = slow[turn % len(slow)]
+                sock = slow[turn % len(slow)]
                 turn += 1
                 try:
-                    key.fileobj.send(b"X-a: b\r\n")
+                    sock.send(b"X-a: b\r\n")
                 except OSError:
-                    self._replace(key)
+                    self._replace(selector, slow, sock, True)
 
-    def _replace(self, key) -> None:
-        self._selector.unregister(key.fileobj)
-        key.fileobj.close()
+    def _open(self, selector, slow: list, is_slow: bool) -> None:
+        sock = socket.create_connection(("127.0.0.1", self.port), timeout=5)
+        sock.setblocking(False)
+        if is_slow:
+            sock.send(self.HEAD)
+            slow.append(sock)
+        selector.register(sock, selectors.EVENT_READ, is_slow)
+        with self._opened.get_lock():
+            self._opened.value += 1
+
+    def _replace(self, selector, slow: list, sock: socket.socket, is_slow: bool) -> None:
+        """The server answered or closed ``sock``: the attacker reconnects."""
+        selector.unregister(sock)
+        if is_slow:
+            slow.remove(sock)
+        sock.close()
         try:
-            self._open(slow=key.data)
+            self._open(selector, slow, is_slow)
         except OSError:
             pass  # the server is not accepting right now; counted as fewer connections
 
