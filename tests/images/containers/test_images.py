@@ -167,7 +167,7 @@ def test_healthcheck_passes(podman: Podman, fleet, image: str):
 
 
 # What the layers over the shared base may add: ratings, the largest (its database drivers
-# and cryptography), measured 36.6 MB before every image took gevent, its worker (12 MB as
+# and cryptography), measured 36.6 MB before every image took gevent, its worker (about 9 MB as
 # installed byte code with greenlet and zope.interface: docs/containers.md).
 ADDED_MB_BUDGET = 50
 
