@@ -6,9 +6,9 @@ its request a byte at a time (slowloris) or its body a byte at a time costs a gr
 and a file descriptor, not one of a few threads: gunicorn's threaded worker hands a
 connection to a thread as soon as it is readable, and a slow sender keeps that thread
 until it has sent everything, so a few hundred slow connections stalled every request
-(docs/performance.md). gunicorn's own rules still bound each connection: the request
-head must arrive within ``keepalive`` seconds, and at most ``worker_connections``
-connections are open per worker.
+(docs/performance.md). Each connection stays bounded: a client gets ``keepalive``
+seconds to start a request and as long again (gunicorn's own rule) to send its head, and
+a worker holds at most ``worker_connections`` connections.
 
 What this class adds to gunicorn's gevent worker:
 
@@ -25,12 +25,11 @@ What this class adds to gunicorn's gevent worker:
   kept-alive connections to time out (up to ``keepalive``, 75 s in the shared settings,
   capped by ``graceful_timeout``). Here the worker stops at once: it serves the
   connections the kernel has already accepted, then closes the listening socket (new
-  connections are refused, not reset); requests in flight finish and are answered with
-  ``Connection: close``, and a request that follows on the same connection within a
-  moment is answered too, with ``Connection: close``; idle connections are closed at
-  once with a FIN, after which the worker reads and discards for a moment, so that a
-  request the client sent before it saw the FIN gets no reset (:func:`close_idle`); the
-  worker exits as soon as no connection is left.
+  connections are refused, not reset); requests in flight finish, and a request that
+  follows on the same connection within a moment is answered too, with ``Connection:
+  close``; idle connections are closed at once with a FIN, after which the worker reads
+  and discards for a moment, so that a request the client sent before it saw the FIN
+  gets no reset (:func:`close_idle`); the worker exits as soon as no connection is left.
 
 With TLS configured (``--certfile``) or ``keepalive`` set to 0 the worker behaves as
 gunicorn's own.
