@@ -18,12 +18,14 @@ run: venv
 	$(VENV)/bin/bookinfo up
 
 # Load run against the gateway's /productpage (wrk, 127.0.0.1 only, bounded): pages/s,
-# p50/p99, memory of every workload, time to ready; then the mesh's own cost (mesh_bench.py):
-# latency added by one Envoy hop with and without a VirtualService, and apply-to-effect time;
-# then productpage alone against stub back-ends (productpage_bench.py), like for like with
-# upstream's image; then the CPU of one back-end call per client (client_bench.py); then
-# what mutual TLS and an AuthorizationPolicy add to one hop, and pages/s with mutual TLS
-# on and off (security_bench.py).
+# p50/p99 and the per-page CPU against issue 15's aims, memory of every workload, time to
+# ready; then the mesh's own cost (mesh_bench.py): latency added by one Envoy hop with and
+# without a VirtualService, and apply-to-effect time; then productpage alone against stub
+# back-ends (productpage_bench.py), like for like with upstream's image; then the CPU of
+# one back-end call per client (client_bench.py); then what mutual TLS and an
+# AuthorizationPolicy add to one hop, and pages/s with mutual TLS on and off
+# (security_bench.py); then each service under its image's command against a bare Flask
+# app, as ratios (service_bench.py).
 # Needs `apt-get install -y wrk`.
 bench: venv
 	$(PY) benchmarks/bench.py
@@ -31,6 +33,7 @@ bench: venv
 	$(PY) benchmarks/productpage_bench.py
 	$(PY) benchmarks/client_bench.py
 	$(PY) benchmarks/security_bench.py
+	$(PY) benchmarks/service_bench.py
 
 test: venv
 	$(PY) -m pytest -q --ignore=tests/images/containers

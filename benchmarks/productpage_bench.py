@@ -48,7 +48,6 @@ UPSTREAM = {"pages/s": 190.0, "p99 ms": 220.0, "RSS MiB": 420.0}
 AIMS = {"pages/s": 2 * UPSTREAM["pages/s"], "p99 ms": UPSTREAM["p99 ms"] / 2}
 # The setting the image used before gevent (two workers of 8 threads), for comparison.
 COMPARED_GUNICORN_ARGS = "--worker-class gthread --threads 8"
-DOCKERFILE = REPO / "services" / "productpage" / "Dockerfile"
 
 # Upstream's exact bodies of details v1 and reviews v3
 # (docs/upstream-behaviour.md#details-endpoints-and-ids, docs/upstream-behaviour.md#reviews-endpoints-and-body).
@@ -176,14 +175,15 @@ def wait_ready(url: str, process: subprocess.Popen, log: Path) -> None:
         time.sleep(0.02)
 
 
-def image_command(port: int) -> list[str]:
-    """The image's ``CMD`` (exec form, the Dockerfile's last ``CMD`` line) run with this
-    interpreter and bound to ``port``: ``python -m bookinfo_common.serve -c <config>
-    --bind ... <app>``."""
-    lines = [line for line in DOCKERFILE.read_text().splitlines() if line.startswith("CMD [")]
+def image_command(service: str, port: int) -> list[str]:
+    """The ``CMD`` of ``service``'s image (exec form, its Dockerfile's last ``CMD`` line)
+    run with this interpreter and bound to ``port``: ``python -m bookinfo_common.serve
+    -c <config> --bind ... <app>``."""
+    dockerfile = REPO / "services" / service / "Dockerfile"
+    lines = [line for line in dockerfile.read_text().splitlines() if line.startswith("CMD [")]
     program, *options, app = json.loads(lines[-1][len("CMD "):])
     if program != "python":
-        raise SystemExit(f"productpage bench: {DOCKERFILE} no longer runs Python: {lines[-1]}")
+        raise SystemExit(f"bench: {dockerfile} no longer runs Python: {lines[-1]}")
     return [sys.executable, *options, "--bind", f"127.0.0.1:{port}", app]
 
 
@@ -205,7 +205,7 @@ def measure(setting: Setting, stub: subprocess.Popen, stub_port: int, scratch: P
     """Start productpage with ``setting``, check a page, load it, stop it."""
     port = free_port()
     log = scratch / f"productpage-{port}.log"
-    argv = image_command(port)
+    argv = image_command("productpage", port)
     began = time.monotonic()
     process = start(argv, productpage_env(stub_port, setting.env), log)
     try:

@@ -60,7 +60,21 @@ def _up(config: RunnerConfig, args: argparse.Namespace) -> int:
 def _print_ready(config: RunnerConfig, state: StackState, began: float) -> None:
     print(_table(runner.status(config)))
     warn_unstartable(state)
+    _note_demo_session_key(state)
     print(f"Bookinfo is ready in {time.monotonic() - began:.1f}s: {state.gateway_url}", flush=True)
+
+
+# productpage signs its session cookies with this variable's value, or with upstream's
+# public demo key when it is unset (docs/compatibility.md#productpage).
+SESSION_KEY_VARIABLE = "FLASK_SECRET_KEY"
+
+
+def _note_demo_session_key(state: StackState) -> None:
+    """Say how to give productpage a real session key when it runs without one."""
+    if any(pod.service == "productpage" and SESSION_KEY_VARIABLE not in pod.env for pod in state.pods):
+        print(f"productpage signs sessions with upstream's public demo key ({SESSION_KEY_VARIABLE} "
+              f"is unset). For a real key, apply a Secret and set {SESSION_KEY_VARIABLE} from it in "
+              f"the productpage Deployment (the comment in platform/kube/bookinfo.yaml shows how).")
 
 
 def _watch(config: RunnerConfig) -> None:

@@ -27,7 +27,10 @@ def http_connection_manager(name: str, http_filters: Sequence[dict] = (), *, rou
     (the caller's certificate in ``x-forwarded-client-cert``) and normalises the path
     before authorization compares it. ``access_log`` comes from bookinfo.mesh.access_log.
     ``strip_port`` drops the port of the Host header before virtual hosts are matched (a
-    listener that stands for one port).
+    listener that stands for one port). The gateway keeps it, as Istio's gateways do
+    (they strip it only when ``ISTIO_GATEWAY_STRIP_HOST_PORT`` is set): a page behind a
+    gateway on another port than 80 builds its absolute addresses and same-site checks
+    from it, and its virtual hosts match with or without a port (:func:`gateway_domains`).
     """
     manager: dict = {"@type": t.HTTP_CONNECTION_MANAGER, "stat_prefix": name,
                      "server_name": SERVER_NAME,
@@ -63,6 +66,17 @@ def tcp_proxy(name: str, cluster: str, access_log: Sequence[dict] = ()) -> dict:
 
 def tcp_listener(name: str, port: int, cluster: str, access_log: Sequence[dict] = ()) -> dict:
     return listener(name, port, [filter_chain([tcp_proxy(name, cluster, access_log)])])
+
+
+def gateway_domains(host: str, port: int) -> list[str]:
+    """The virtual host domains of a gateway host, as Istio's gateways write them: the
+    host itself and the host with any port (a wildcard host, which cannot take a second
+    wildcard, with the gateway's own port); ``*`` matches every host and port."""
+    if host == "*":
+        return [host]
+    if host.startswith("*"):
+        return [host, f"{host}:{port}"]
+    return [host, f"{host}:*"]
 
 
 def filter_chain(filters: list[dict], transport_socket: dict | None = None,

@@ -35,7 +35,7 @@ from .envoy_filters import apply_envoy_filters
 from .envoy_routes import envoy_routes
 from .identity import GATEWAY_IDENTITY
 from .inbound import inbound_resources, is_http, pin_endpoints
-from .listeners import http_listener, route_configuration, tcp_listener
+from .listeners import gateway_domains, http_listener, route_configuration, tcp_listener
 from .model import GATEWAY_LABELS, GATEWAY_WORKLOAD, EnvoyResources, MeshInputs
 from .peer_authentication import PeerAuthentications
 from .proxies import GATEWAY, sidecar
@@ -102,9 +102,11 @@ def build(inputs: MeshInputs) -> EnvoyResources:
             inbound_clusters.append(cluster)
     if inputs.gateway_port is not None:
         virtual_hosts, names = _gateway_hosts(inputs.config, tables, book)
-        route_configs.append(route_configuration(GATEWAY_LISTENER, virtual_hosts, names))
+        route_configs.append(route_configuration(GATEWAY_LISTENER, [
+            (gateway_domains(host, inputs.gateway_port), routes) for [host], routes in virtual_hosts], names))
         listeners.append(http_listener(GATEWAY_LISTENER, inputs.gateway_port,
                                        filters.serving(GATEWAY, _gateway_ports(inputs), fault=True), edge=True,
+                                       strip_port=False,
                                        access_log=access_log(inputs.access_log_dir, GATEWAY_WORKLOAD)))
     resources = EnvoyResources(listeners=listeners, clusters=book.build() + inbound_clusters + filters.clusters(),
                                route_configs=route_configs)

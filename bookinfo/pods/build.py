@@ -28,15 +28,15 @@ from bookinfo.pods.probes import container_probes
 # nothing of the user's shell that could change a service's behaviour.
 _INHERITED = ("PATH", "HOME", "LANG", "LC_ALL", "TZ", "TMPDIR", "VIRTUAL_ENV")
 
-# gunicorn sizing for local mode on a two-core machine: one worker process per pod keeps
-# six pods small (the forked pods share their imported code, see bookinfo.pods.launcher).
-# productpage holds a thread per in-flight page while it waits on details and reviews,
-# so it gets enough threads for the benchmark's 16 connections; the others mostly compute.
-SERVER_SIZES: Mapping[str, tuple[int, int]] = {
-    "productpage": (1, 16),
-    "details": (1, 8),
-    "reviews": (1, 8),
-    "ratings": (1, 8),
+# gunicorn workers per pod in local mode on a two-core machine: one keeps six pods small
+# (the forked pods share their imported code, see bookinfo.pods.launcher). Each is a gevent
+# worker (the shared settings): a greenlet per connection, so no pod needs a thread pool
+# sized for its callers, and idle or slow connections stall none of them.
+SERVER_WORKERS: Mapping[str, int] = {
+    "productpage": 1,
+    "details": 1,
+    "reviews": 1,
+    "ratings": 1,
 }
 
 
@@ -163,7 +163,6 @@ def _declared_port(container: Mapping) -> int | None:
 
 def gunicorn_command(service: str, port: int) -> list[str]:
     """The image's server command, bound to this pod's loopback port."""
-    workers, threads = SERVER_SIZES[service]
     return [sys.executable, "-m", "gunicorn", "-c", "python:bookinfo_common.gunicorn_conf",
-            "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--threads", str(threads),
+            "--bind", f"127.0.0.1:{port}", "--workers", str(SERVER_WORKERS[service]),
             f"{service}.wsgi:app"]

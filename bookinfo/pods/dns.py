@@ -13,9 +13,9 @@ of each Service's name (``mongodb``, ``mongodb.default``, ... ``.svc.cluster.loc
 """
 from __future__ import annotations
 
+import _socket
 import json
 import os
-import socket
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -40,7 +40,7 @@ def write_table(path: Path, table: HostTable) -> None:
 class PodResolver:
     """``socket.getaddrinfo`` with the pod's Service names in front of the system's."""
 
-    def __init__(self, path: Path, system_getaddrinfo=socket.getaddrinfo):
+    def __init__(self, path: Path, system_getaddrinfo=_socket.getaddrinfo):
         self.path = path
         self._system = system_getaddrinfo
         self._stamp: tuple[int, int] | None = None
@@ -71,7 +71,11 @@ class PodResolver:
 
 
 def install_from_environment(environ: Mapping[str, str]) -> None:
-    """Put the pod's resolver in place when the runner named a table (a pod's own process)."""
+    """Put the pod's resolver in place when the runner named a table (a pod's own process).
+
+    It replaces the C module's ``_socket.getaddrinfo``, which both the standard
+    ``socket.getaddrinfo`` and gevent's resolver (the pods' gevent workers patch ``socket``
+    after this runs) call for every lookup."""
     path = environ.get(TABLE_VARIABLE)
     if path:
-        socket.getaddrinfo = PodResolver(Path(path)).getaddrinfo
+        _socket.getaddrinfo = PodResolver(Path(path)).getaddrinfo

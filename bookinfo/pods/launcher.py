@@ -15,8 +15,12 @@ launcher exits when its input ends; the pods and their shims live on (detached).
 Protocol: each request line ``{"gunicorn_args": [...] | "argv": [...], "env": {...},
 "log": "/path", "exit_record": "/path"}`` on stdin is answered on stdout by
 ``<pid> <start ticks>`` of the pod.
+
+The pods run gevent workers (``bookinfo_common.gevent_worker``), which patch the standard
+library in each worker, after its fork, as gunicorn's gevent worker does. The launcher
+imports gevent with the rest (so its code is among the shared pages) but patches
+nothing: the shims and gunicorn's arbiters wait on their children with the plain calls.
 """
-from __future__ import annotations
 
 import gc
 import json
@@ -34,7 +38,7 @@ from bookinfo.system.processes import start_ticks
 # What every Bookinfo service imports; importing the app modules does not read the
 # environment (each service's wsgi module does, when gunicorn loads it in the pod), so it is
 # safe before the pod's env is in place.
-PRELOAD = ("gunicorn.app.wsgiapp", "gunicorn.workers.gthread", "bookinfo_common.app_base",
+PRELOAD = ("gunicorn.app.wsgiapp", "bookinfo_common.gevent_worker", "bookinfo_common.app_base",
            "productpage.app", "details.app", "reviews.app", "ratings.app")
 
 

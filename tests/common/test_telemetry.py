@@ -3,6 +3,7 @@
 import pytest
 from opentelemetry.propagators.b3 import B3MultiFormat
 
+from bookinfo_common.app_base import SharedConfig, base_app
 from bookinfo_common.telemetry import b3_headers, exporter_configured, tracer_provider
 from tests.support.otlp_receiver import assert_server_span_exported
 
@@ -50,23 +51,21 @@ def test_exporter_only_with_the_standard_variables():
 SAMPLED_PARENT = {"x-b3-traceid": TRACE128, "x-b3-spanid": SPAN, "x-b3-sampled": "1"}
 
 
-def _span_under_sampled_parent(provider):
-    parent = B3MultiFormat().extract(SAMPLED_PARENT)
-    return provider.get_tracer("test").start_span("GET /x", context=parent)
-
-
-def test_without_an_exporter_no_span_records_even_under_a_sampled_parent():
-    span = _span_under_sampled_parent(tracer_provider("details", export=False))
-    assert not span.is_recording()
-    # The context still carries the incoming trace (propagation is unaffected).
-    assert format(span.get_span_context().trace_id, "032x") == TRACE128
+def test_without_an_exporter_no_app_is_instrumented():
+    """No span would be recorded and no trace context read: the instrumentation would
+    only cost CPU on every request."""
+    app = base_app("details", "details", SharedConfig(export_spans=False))
+    assert not getattr(app, "_is_instrumented_by_opentelemetry", False)
 
 
 def test_with_an_exporter_spans_record(monkeypatch):
     monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:9")
-    provider = tracer_provider("details", export=True)
+    provider = tracer_provider("details")
     try:
-        assert _span_under_sampled_parent(provider).is_recording()
+        parent = B3MultiFormat().extract(SAMPLED_PARENT)
+        span = provider.get_tracer("test").start_span("GET /x", context=parent)
+        assert span.is_recording()
+        assert format(span.get_span_context().trace_id, "032x") == TRACE128
     finally:
         provider.shutdown()
 

@@ -40,6 +40,28 @@ def test_up_prints_the_page_url(stack):
     assert f"http://localhost:{stack.port}/productpage" in stack.up_output
 
 
+def test_up_says_how_to_give_productpage_a_real_session_key(stack):
+    assert "FLASK_SECRET_KEY is unset" in stack.up_output
+    assert "platform/kube/bookinfo.yaml" in stack.up_output
+
+
+def test_the_host_keeps_its_port_through_the_gateway(stack):
+    """The gateway listens on a port other than 80 (a free one, as `--port 18095`): the
+    Host header must reach productpage with that port, or the same-site Referer is never
+    honoured after sign-in and a redirect loses the port."""
+    came_from = stack.url + "/productpage?u=normal"
+    session = requests.Session()
+    for response in (session.post(stack.url + "/login", data={"username": "ann"},
+                                  headers={"Referer": came_from}, allow_redirects=False, timeout=20),
+                     session.get(stack.url + "/logout", headers={"Referer": came_from},
+                                 allow_redirects=False, timeout=20)):
+        assert response.status_code == 302
+        assert response.headers["Location"] == came_from
+    moved = requests.get(stack.url + "/static//css/bookinfo.css", allow_redirects=False, timeout=20)
+    assert moved.status_code == 308
+    assert moved.headers["Location"] == stack.url + "/static/css/bookinfo.css"
+
+
 def test_the_page_comes_through_the_gateway(stack):
     page = requests.get(stack.url + "/productpage", timeout=20)
     assert page.status_code == 200

@@ -1,18 +1,27 @@
 """One error type per failure class, turned into the contract's JSON bodies at the edge.
 
 Services raise a subclass of :class:`ServiceError` (or use one directly); the handler
-installed by :func:`install_error_handlers` renders it. Anything unexpected is logged
-with its traceback and answered with a JSON 500 — never a stack trace to the client.
+installed by :func:`install_error_handlers` renders it. A request body that cannot be
+read is the client's fault: a 400, rendered as the app renders its other HTTP errors.
+Anything else unexpected is logged with its traceback and answered with a JSON 500 —
+never a stack trace to the client.
 """
 from __future__ import annotations
 
 import json
 import logging
 
-from flask import Flask, Response
+from flask import Flask, Response, current_app
+from gunicorn.http.errors import NoMoreData, ParseException
+from werkzeug.exceptions import BadRequest as MalformedRequest
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
+
+# What gunicorn raises from ``wsgi.input`` while a view reads the body: a malformed
+# chunked body (a bad chunk size, a chunk without its CRLF) or a body that ends before
+# its announced length. Nothing of it reaches the view, so the request is refused.
+MALFORMED_BODY_ERRORS = (ParseException, NoMoreData)
 
 
 class ServiceError(Exception):
@@ -72,5 +81,8 @@ def install_error_handlers(app: Flask, http_error_body=None) -> None:
             if http_error_body is not None:
                 return http_error_body(exc)
             return exc
+        if isinstance(exc, MALFORMED_BODY_ERRORS):
+            log.info("refused a malformed request body: %s", exc)
+            return current_app.handle_http_exception(MalformedRequest())
         log.exception("unhandled error while serving a request")
         return json_response({"error": "internal server error"}, 500)

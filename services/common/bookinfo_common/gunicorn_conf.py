@@ -2,7 +2,8 @@
 
 Used as ``python -m bookinfo_common.serve -c python:bookinfo_common.gunicorn_conf
 <service>.wsgi:app`` (the images' command; ``bookinfo_common.serve`` is gunicorn after one
-check) or ``gunicorn -c ...`` directly.
+check) or ``gunicorn -c ...`` directly. Every service runs the same worker class,
+``bookinfo_common.gevent_worker.Worker``.
 Command-line flags (``--bind``, ``--workers``) and ``GUNICORN_CMD_ARGS`` override these,
 which is how the local runner binds each workload to its own loopback port.
 ``WEB_CONCURRENCY`` sets the number of workers, as it does with gunicorn's defaults
@@ -64,15 +65,17 @@ def on_exit(server) -> None:
 
 
 bind = ["[::]:9080"]
-worker_class = "gthread"
+# gevent, a greenlet per connection: idle and slow clients cost no thread, and fair turns
+# and a stop that resets no connection (see there).
+worker_class = "bookinfo_common.gevent_worker.Worker"
 workers = workers_or_exit()
-threads = 32
-# How long an idle keep-alive connection stays open. It does not outlast the mesh proxy:
-# Envoy keeps idle upstream connections for an hour by default, so behind a sidecar it
-# is gunicorn that closes them, after 75 s.
+# How long an idle keep-alive connection stays open, and how long a client may take to
+# send a request head. It does not outlast the mesh proxy: Envoy keeps idle upstream
+# connections for an hour by default, so behind a sidecar it is gunicorn that closes
+# them, after 75 s.
 keepalive = 75
 # SIGTERM: stop accepting, finish in-flight requests (the longest is a 10 s ratings
-# call from reviews v2), then exit.
+# call from reviews v2), close idle connections, then exit.
 graceful_timeout = 30
 timeout = 60
 accesslog = "-"

@@ -17,12 +17,14 @@ own Envoy listener, which balances each request.
 """
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from http.cookiejar import DefaultCookiePolicy
 
 import requests
 from requests.adapters import HTTPAdapter
+from requests.utils import check_header_validity
 
 from .settings import REUSE_CONNECTIONS_VARIABLE, ConfigError
 
@@ -32,9 +34,14 @@ from .settings import REUSE_CONNECTIONS_VARIABLE, ConfigError
 # Accept-Encoding is upstream's exact value (requests adds br or zstd when their
 # decoders happen to be installed).
 ACCEPT_ENCODING = "gzip, deflate"
-# Idle connections kept per back-end when reusing: one per request in flight is the most
-# ever used, and the shared gunicorn settings run 32 threads.
+# Idle connections kept per back-end when reusing: one per call in flight is the most ever
+# used; more calls at once than this (a gevent worker has no fixed limit) each open a
+# connection of their own, closed afterwards.
 POOL_SIZE = 32
+# URLs whose prepared GET is kept: the few a service calls again and again (product 0's
+# details and reviews, ratings per product); an id only the API asked for is prepared
+# on each call, as before.
+PREPARED_URLS = 64
 
 
 def reuse_connections(environ: Mapping[str, str]) -> bool:
@@ -102,7 +109,7 @@ class MeshHttp:
                 response = self._get_kept(url, headers, timeout)
             else:
                 with mesh_session() as session:
-                    response = session.get(url, headers=headers, timeout=timeout)
+                    response = send_get(session, url, headers, timeout)
         # ValueError: a header value outside Latin-1, which http.client refuses to send.
         except (requests.RequestException, ValueError) as exc:
             raise CallFailed(f"GET {url}: {exc or type(exc).__name__}") from exc
@@ -114,8 +121,36 @@ class MeshHttp:
         before any answer: a server may close an idle connection just as it is reused
         (the pool skips those it already sees closed). Timeouts are never tried again."""
         try:
-            return self._kept.get(url, headers=headers, timeout=timeout)
+            return send_get(self._kept, url, headers, timeout)
         except requests.ConnectionError as exc:
             if isinstance(exc, requests.ConnectTimeout):
                 raise
-            return self._kept.get(url, headers=headers, timeout=timeout)
+            return send_get(self._kept, url, headers, timeout)
+
+
+def send_get(session: requests.Session, url: str, headers: Mapping[str, str | bytes],
+             timeout: float | tuple[float, float]) -> requests.Response:
+    """``session.get(url, headers=headers, timeout=timeout)`` for a :func:`mesh_session`,
+    the same request on the wire, with requests' preparation of the URL and of the
+    session's default headers done once per URL (:func:`prepared_get`): each call copies
+    that prepared request and adds its own headers, checked as requests checks them.
+
+    The keyword arguments are those ``Session.request`` passes to ``Session.send`` for a
+    session that does not trust the environment.
+    """
+    prepared = prepared_get(url).copy()
+    for header in headers.items():
+        check_header_validity(header)
+        prepared.headers[header[0]] = header[1]
+    return session.send(prepared, timeout=timeout, allow_redirects=True, proxies={},
+                        stream=False, verify=True, cert=None)
+
+
+@functools.lru_cache(maxsize=PREPARED_URLS)
+def prepared_get(url: str) -> requests.PreparedRequest:
+    """A GET of ``url`` as a :func:`mesh_session` prepares it (never sent as it is)."""
+    return _PREPARING_SESSION.prepare_request(requests.Request("GET", url))
+
+
+# Prepares requests for every call's Session: they all have the same defaults.
+_PREPARING_SESSION = mesh_session()

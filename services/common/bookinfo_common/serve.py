@@ -19,7 +19,7 @@ from .settings import ConfigError, env_int, stop_for_config_error
 # gunicorn's own default for ``workers`` reads this variable (set by Heroku-style
 # platforms and by operators sizing a pod); a value in a settings file would hide it.
 WORKERS_VARIABLE = "WEB_CONCURRENCY"
-# One worker when the variable is unset: the threads carry the concurrency, and a second
+# One worker when the variable is unset: its greenlets carry the concurrency, and a second
 # interpreter costs memory for a gain only when the pod has a second core to spare
 # (docs/performance.md). productpage's image sets its own default.
 DEFAULT_WORKERS = 1

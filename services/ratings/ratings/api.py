@@ -13,8 +13,8 @@ import math
 from flask import Blueprint, Response, request
 
 from .errors import InvalidProductId, InvalidRatingsJson
-from .javascript import InvalidJson, parse_int, parse_json
-from .responses import json_answer
+from .javascript import InvalidJson, parse_int, parse_json, stringify
+from .responses import json_text_answer
 from .runtime import runtime
 from .store import DEFAULT_RATINGS
 
@@ -39,6 +39,10 @@ def product_id() -> int:
     return int(value)
 
 
+# What every product without POSTed ratings answers, written once.
+DEFAULT_RATINGS_JSON = stringify(DEFAULT_RATINGS)
+
+
 @ratings_blueprint.get("/ratings/<tail:rest>")
 def get_ratings(rest: str) -> Response:
     """The stored ratings, or the default ones, unless a fault mode intervenes."""
@@ -46,16 +50,27 @@ def get_ratings(rest: str) -> Response:
     rt = runtime()
     rt.faults.before_get()
     ratings = rt.store.get(pid)
-    return json_answer({"id": pid, "ratings": DEFAULT_RATINGS if ratings is None else ratings})
+    return ratings_answer(pid, DEFAULT_RATINGS_JSON if ratings is None else stringify(ratings))
+
+
+def ratings_answer(pid: int, ratings_json: str) -> Response:
+    """``JSON.stringify({id, ratings})`` from the ratings' own JSON text: the two keys are
+    not array indexes, so they keep this order."""
+    return json_text_answer(f'{{"id":{stringify(pid)},"ratings":{ratings_json}}}')
 
 
 @ratings_blueprint.post("/ratings/<tail:rest>")
 def post_ratings(rest: str) -> Response:
-    """Store any JSON value as the product's ratings and echo it back."""
+    """Store any JSON value as the product's ratings and echo it back.
+
+    The answer is written before anything is stored: a value that could not be
+    answered is refused, never kept where every later GET would fail on it.
+    """
     pid = product_id()
     try:
         ratings = parse_json(request.get_data(cache=False).decode("utf-8", errors="replace"))
     except InvalidJson:
         raise InvalidRatingsJson() from None
+    answer = ratings_answer(pid, stringify(ratings))
     runtime().store.put(pid, ratings)
-    return json_answer({"id": pid, "ratings": ratings})
+    return answer

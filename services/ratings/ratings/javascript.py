@@ -19,6 +19,14 @@ _DECIMAL_DIGITS = re.compile(r"[0-9]+")
 _HEX_DIGITS = re.compile(r"[0-9a-fA-F]+")
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 _ARRAY_INDEX_LIMIT = 2**32 - 1
+# Below this, a double holds every integer exactly, and JavaScript prints an integral
+# one as its plain digits (``-0`` as ``0``).
+_EXACT_INTEGERS = 2.0**53
+# The deepest nesting of arrays and objects a POSTed value may have. Node's JSON.parse
+# goes thousands of levels deep; ours stops here, far inside what the parser and
+# ``stringify`` (one Python call per level) can handle under any server's call stack,
+# so every value accepted is one that can be answered, on the POST and every later GET.
+MAX_NESTING_DEPTH = 100
 
 
 def parse_int(text: str) -> float | None:
@@ -46,8 +54,8 @@ def parse_int(text: str) -> float | None:
 
 def format_number(value: float) -> str:
     """``Number.prototype.toString()`` of a finite double (ECMAScript Number::toString)."""
-    if value == 0:
-        return "0"
+    if value.is_integer() and abs(value) < _EXACT_INTEGERS:
+        return str(int(value))  # every id and rating in practice: the digits, exactly
     sign = "-" if value < 0 else ""
     # repr gives the shortest digits that round-trip, as ECMAScript requires.
     _, digit_tuple, exponent = Decimal(repr(abs(value))).as_tuple()
@@ -76,11 +84,33 @@ def _reject_constant(name: str):
 
 
 def parse_json(text: str):
-    """``JSON.parse(text)``: every number a double, NaN/Infinity literals refused."""
+    """``JSON.parse(text)``: every number a double, NaN/Infinity literals refused, and
+    no deeper than ``MAX_NESTING_DEPTH``."""
     try:
-        return json.loads(text, parse_int=float, parse_float=float, parse_constant=_reject_constant)
+        value = json.loads(text, parse_int=float, parse_float=float, parse_constant=_reject_constant)
     except (ValueError, RecursionError) as exc:
         raise InvalidJson(str(exc)) from None
+    if nesting_depth(value) > MAX_NESTING_DEPTH:
+        raise InvalidJson(f"nested deeper than {MAX_NESTING_DEPTH} levels")
+    return value
+
+
+def nesting_depth(value) -> int:
+    """How many arrays and objects deep ``value`` goes (0 for a scalar), counted without
+    recursion, and only until it passes ``MAX_NESTING_DEPTH``."""
+    deepest = 0
+    pending = [(value, 1)]
+    while pending and deepest <= MAX_NESTING_DEPTH:
+        item, depth = pending.pop()
+        if isinstance(item, dict):
+            children = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        deepest = max(deepest, depth)
+        pending.extend((child, depth + 1) for child in children)
+    return deepest
 
 
 def _is_array_index(key: str) -> bool:

@@ -18,10 +18,13 @@ ROUTED_METHODS = ("GET", "POST")
 
 def json_answer(value, status: int = 200) -> Response:
     """``res.writeHead(status, {'Content-type': 'application/json'}); res.end(JSON.stringify(value))``."""
-    response = Response(stringify(value), status)
-    del response.headers["Content-Type"]
-    response.headers["Content-type"] = "application/json"
-    return response
+    return json_text_answer(stringify(value), status)
+
+
+def json_text_answer(text: str, status: int = 200) -> Response:
+    """JSON already written as ``JSON.stringify`` writes it, with Node's header spelling
+    (the one content type header, so werkzeug adds none of its own)."""
+    return Response(text, status, headers=[("Content-type", "application/json")])
 
 
 def empty_answer(status: int) -> Response:

@@ -2,7 +2,7 @@
 from bookinfo.objects.services import Service, ServicePort
 from bookinfo.mesh.translate import build, outbound_name
 
-from .builders import endpoint_ports, inputs, routes
+from .builders import GATEWAY_PORT, endpoint_ports, inputs, routes
 
 PRODUCTPAGE_TO_REVIEWS = outbound_name("productpage-v1", "reviews", 9080)
 
@@ -171,7 +171,10 @@ def test_route_hostnames_narrowed_by_gateway_listener_hostname():
                              .replace("  parentRefs:", "  hostnames: ['*', 'shop.example.com', 'other.org']\n"
                                                        "  parentRefs:")))
     gateway = next(rc for rc in resources.route_configs if rc["name"] == "gateway")
-    assert [vh["domains"] for vh in gateway["virtual_hosts"]] == [["*.example.com"], ["shop.example.com"]]
+    # As Istio's gateways write them: any port for a named host, the gateway's own port
+    # for a wildcard host (a domain takes one wildcard only).
+    assert [vh["domains"] for vh in gateway["virtual_hosts"]] == [
+        ["*.example.com", f"*.example.com:{GATEWAY_PORT}"], ["shop.example.com", "shop.example.com:*"]]
 
 
 def test_rule_without_backends_answers_500():

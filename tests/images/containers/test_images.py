@@ -166,9 +166,15 @@ def test_healthcheck_passes(podman: Podman, fleet, image: str):
     assert podman("healthcheck", "run", fleet[image].container, check=False).returncode == 0
 
 
+# What the layers over the shared base may add: ratings, the largest (its database drivers
+# and cryptography), measured 36.6 MB before every image took gevent, its worker (about 9 MB as
+# installed byte code with greenlet and zope.interface: docs/containers.md).
+ADDED_MB_BUDGET = 50
+
+
 @pytest.mark.parametrize("image", SERVICE_IMAGES)
-def test_layers_added_to_the_base_stay_under_40_mb(report, fleet, image: str):
-    assert report.rows[image].added_mb < 40
+def test_layers_added_to_the_base_stay_within_the_budget(report, fleet, image: str):
+    assert report.rows[image].added_mb < ADDED_MB_BUDGET
 
 
 @pytest.mark.parametrize("image", SERVICE_IMAGES)

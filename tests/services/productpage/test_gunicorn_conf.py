@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -51,6 +52,18 @@ def productpage(slow_backends):
     with ServiceProcess("productpage", {**slow_backends.env, "FLOOD_FACTOR": "0"},
                         config=CONFIG) as server:
         yield server
+
+
+def test_a_malformed_chunked_login_body_is_a_400_not_a_500(productpage):
+    with socket.create_connection(("127.0.0.1", productpage.port), timeout=10) as connection:
+        connection.sendall(b"POST /login HTTP/1.1\r\nHost: productpage\r\nTransfer-Encoding: chunked\r\n"
+                           b"Content-Type: application/x-www-form-urlencoded\r\n\r\nzz\r\nusername=x\r\n0\r\n\r\n")
+        connection.shutdown(socket.SHUT_WR)
+        received = b""
+        while chunk := connection.recv(65536):
+            received += chunk
+    assert received.startswith(b"HTTP/1.1 400 "), received
+    assert received.count(b"HTTP/1.1 ") == 1, received
 
 
 def test_the_image_runs_two_workers(productpage):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from ratings.javascript import MAX_NESTING_DEPTH
+
 from .conftest import ratings_client
 
 NUMERIC_ERROR = b'{"error":"please provide numeric product ID"}'
@@ -93,6 +95,31 @@ def test_invalid_json_is_400(v1, body):
     response = v1.post("/ratings/0", data=body)
     assert response.status_code == 400
     assert response.data == b'{"error":"please provide valid ratings JSON"}'
+
+
+def nested(depth: int) -> bytes:
+    """A JSON value ``depth`` arrays and objects deep, ending in a rating."""
+    return b'{"a":[' * (depth // 2) + (b"[5]" if depth % 2 else b"5") + b"]}" * (depth // 2)
+
+
+def test_values_up_to_the_nesting_limit_are_stored_and_answered():
+    client = ratings_client()
+    body = nested(MAX_NESTING_DEPTH)
+    assert client.post("/ratings/7", data=body).data == ratings_of("7", body)
+    assert client.get("/ratings/7").data == ratings_of("7", body)
+
+
+@pytest.mark.parametrize("depth", [MAX_NESTING_DEPTH + 1, 400, 5000])
+def test_deeper_values_are_refused_and_nothing_stored_changes(depth):
+    """The probe's poisoning: a value ~400 levels deep was stored, then failed to
+    serialise, so the POST and every later GET of that product answered 500."""
+    client = ratings_client()
+    client.post("/ratings/7", data=b'{"Reviewer1":1}')
+    response = client.post("/ratings/7", data=nested(depth))
+    assert response.status_code == 400
+    assert response.data == b'{"error":"please provide valid ratings JSON"}'
+    assert client.get("/ratings/7").data == ratings_of("7", b'{"Reviewer1":1}')
+    assert client.get("/ratings/8").data == ratings_of("8")
 
 
 def test_post_with_a_non_numeric_id_is_400_before_the_body_is_read(v1):

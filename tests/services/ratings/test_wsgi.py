@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import http.client
+import socket
 
 import pytest
 
@@ -49,6 +50,43 @@ def test_other_methods_answer_405_promptly(ratings, method):
 def test_post_then_get_across_gunicorn_threads(ratings):
     assert raw_request(ratings, "POST", "/ratings/9", b'{"Reviewer1":2}')[0] == 200
     assert raw_request(ratings, "GET", "/ratings/9")[2] == b'{"id":9,"ratings":{"Reviewer1":2}}'
+
+
+def test_a_value_too_deep_to_answer_is_refused_and_never_stored(ratings):
+    """The probe's poisoning, under the server: ~400 levels stored, then 500 for the
+    POST and every later GET of the product until the pod restarted."""
+    assert raw_request(ratings, "POST", "/ratings/17", b'{"Reviewer1":3}')[0] == 200
+    deep = b"[" * 400 + b"]" * 400
+    status, _, body = raw_request(ratings, "POST", "/ratings/17", deep)
+    assert (status, body) == (400, b'{"error":"please provide valid ratings JSON"}')
+    assert raw_request(ratings, "GET", "/ratings/17")[2] == b'{"id":17,"ratings":{"Reviewer1":3}}'
+
+
+def exchange(service: ServiceProcess, data: bytes) -> bytes:
+    """Send ``data`` on a new connection, say that nothing more comes, and read
+    everything until the server closes the connection."""
+    with socket.create_connection(("127.0.0.1", service.port), timeout=10) as connection:
+        connection.sendall(data)
+        connection.shutdown(socket.SHUT_WR)
+        received = b""
+        while chunk := connection.recv(65536):
+            received += chunk
+    return received
+
+
+@pytest.mark.parametrize("chunks", [
+    b"zz\r\n[1]\r\n0\r\n\r\n",  # a chunk size that is not hexadecimal
+    b"2\r\n[1]\r\n0\r\n\r\n",   # a chunk longer than its size: no CRLF where it ends
+    b"3\r\n[1]\r\n",            # the body ends before its last chunk
+])
+def test_a_malformed_chunked_body_is_400_and_the_only_answer(ratings, chunks):
+    """The probe's finding: gunicorn's parser error reached the app as a 500."""
+    received = exchange(ratings, b"POST /ratings/23 HTTP/1.1\r\nHost: ratings\r\n"
+                                 b"Transfer-Encoding: chunked\r\n\r\n" + chunks)
+    assert received.startswith(b"HTTP/1.1 400 "), received
+    assert received.count(b"HTTP/1.1 ") == 1, received
+    assert received.endswith(b'\r\n\r\n{"error":"Bad Request"}'), received
+    assert raw_request(ratings, "GET", "/ratings/23")[2] == b'{"id":23,"ratings":{"Reviewer1":5,"Reviewer2":4}}'
 
 
 def test_bad_configuration_exits_3_with_one_line_naming_the_variable():
