@@ -8,7 +8,8 @@
   named as a pod names it (``reviews:9080``, ``reviews.default.svc.cluster.local:9080``,
   and the bare name for port 80), routed exactly as that outbound listener routes. A
   command run "in the pod" (``bookinfo exec``) reaches Services by name through it.
-- Every listener logs to its workload's access log (bookinfo.mesh.access_log).
+- Every listener reports as the Telemetry API says (bookinfo.mesh.proxy_telemetry):
+  access log lines to its workload's file, Istio's standard metrics, spans.
 - One gateway listener on ``gateway_port`` for every Istio Gateway and Gateway API
   Gateway: whatever port a Gateway declares (8080, 80) is served on this one port.
 - Routing for a host comes from the oldest object that routes it: a VirtualService
@@ -30,7 +31,6 @@ from . import gateway_api_routes, istio_routes
 from .clusters import ClusterBook
 from .envoy_filters import apply_envoy_filters
 from .envoy_routes import envoy_routes
-from .access_log import access_log
 from .identity import GATEWAY_IDENTITY
 from .inbound import inbound_resources, is_http, pin_endpoints
 from .listeners import http_listener, route_configuration, tcp_listener
@@ -38,6 +38,7 @@ from .model import GATEWAY_LABELS, GATEWAY_WORKLOAD, EnvoyResources, MeshInputs
 from .peer_authentication import PeerAuthentications
 from .proxies import GATEWAY, sidecar
 from .proxy_filters import ProxyFilters
+from .proxy_telemetry import ProxyTelemetry, decorated, unknown_sidecar
 from .registry import GATEWAY_API, ISTIO_NETWORKING, Registry, is_kind, namespace_of, objects_of_kind
 from .route_model import MESH, Caller, Destination, RouteRule, RouteTable, WeightedDestination
 from .tls import MeshTls
@@ -55,17 +56,13 @@ def http_proxy_name(workload: str) -> str:
     return f"outbound|{workload}|http-proxy"
 
 
-def http_proxy_name(workload: str) -> str:
-    """The name of a workload's HTTP forward proxy listener (and route configuration)."""
-    return f"outbound|{workload}|http-proxy"
-
-
 def build(inputs: MeshInputs) -> EnvoyResources:
     registry = Registry(inputs)
     tls = MeshTls(inputs, PeerAuthentications(inputs.config))
     book = ClusterBook(registry, tls)
     tables = route_tables(inputs.config, registry)
     filters = ProxyFilters(inputs.config, registry)
+    telemetry = ProxyTelemetry(inputs, registry)
     workloads = {w.name: w for w in inputs.workloads}
     listeners, route_configs, inbound_clusters = [], [], []
     proxied: dict[str, list[tuple[list[str], list[dict]]]] = {w: [] for w in inputs.http_proxy_ports}
@@ -73,43 +70,52 @@ def build(inputs: MeshInputs) -> EnvoyResources:
         name = outbound_name(pod, service, service_port)
         host = registry.resolve(service)
         workload = workloads.get(pod)
+        proxy = sidecar(workload) if workload else unknown_sidecar(pod)
         identity = workload.identity if workload else None
-        logs = access_log(inputs.access_log_dir, pod)
         if registry.is_http(host, service_port):
             caller = Caller(workload.labels if workload else {}, frozenset({MESH}), frozenset({service_port}),
                             identity)
             routes = _mesh_routes(tables, host, service_port, caller, book)
-            route_configs.append(route_configuration(name, [(["*"], routes)], [f"{host}:{service_port}"]))
-            listeners.append(http_listener(name, port, filters.sending(workload and sidecar(workload),
-                                                                         [service_port]), access_log=logs))
+            reporting = telemetry.client_http(proxy, service_port)
+            traced = decorated(routes, f"egress {service}:{service_port}") if reporting.tracing else routes
+            headers = telemetry.peer_header(proxy) if host in registry.services else []
+            route_configs.append(route_configuration(name, [(["*"], traced)], [f"{host}:{service_port}"], headers))
+            listeners.append(http_listener(name, port, filters.sending(workload and proxy, [service_port]),
+                                           access_log=reporting.access_log, tracing=reporting.tracing,
+                                           request_id=reporting.request_id))
             if pod in proxied:
                 proxied[pod].append((_proxy_domains(registry, host, service_port), routes))
         else:
             listeners.append(tcp_listener(name, port, book.ref(host, service_port, caller=identity),
-                                          access_log=logs))
+                                          access_log=telemetry.client_tcp(proxy, service_port)))
     for pod, hosts in sorted(proxied.items()):
         name = http_proxy_name(pod)
         workload = workloads.get(pod)
-        route_configs.append(route_configuration(name, hosts))
-        listeners.append(http_listener(name, inputs.http_proxy_ports[pod],
-                                       filters.sending(workload and sidecar(workload), []),
-                                       strip_port=False, access_log=access_log(inputs.access_log_dir, pod)))
+        proxy = sidecar(workload) if workload else unknown_sidecar(pod)
+        reporting = telemetry.client_http(proxy)
+        route_configs.append(route_configuration(name, hosts, request_headers_to_add=telemetry.peer_header(proxy)))
+        listeners.append(http_listener(name, inputs.http_proxy_ports[pod], filters.sending(workload and proxy, []),
+                                       strip_port=False, access_log=reporting.access_log,
+                                       tracing=reporting.tracing, request_id=reporting.request_id))
     for workload in inputs.workloads:
         if workload.inbound_port is not None:
             proxy, ports = sidecar(workload), [workload.workload_port]
             served = (filters.serving(proxy, ports) if is_http(workload, registry)
                       else filters.tcp_serving(proxy, ports))
-            listener, cluster = inbound_resources(workload, registry, tls, served,
-                                                  access_log(inputs.access_log_dir, workload.name))
+            listener, cluster = inbound_resources(workload, registry, tls, served, telemetry)
             listeners.append(listener)
             inbound_clusters.append(cluster)
     if inputs.gateway_port is not None:
         virtual_hosts, names = _gateway_hosts(inputs.config, tables, book)
-        route_configs.append(route_configuration(GATEWAY_LISTENER, virtual_hosts, names))
+        route_configs.append(route_configuration(GATEWAY_LISTENER, virtual_hosts, names,
+                                                 telemetry.peer_header(GATEWAY)))
+        reporting = telemetry.client_http(GATEWAY)
         listeners.append(http_listener(GATEWAY_LISTENER, inputs.gateway_port,
                                        filters.serving(GATEWAY, _gateway_ports(inputs), fault=True), edge=True,
-                                       access_log=access_log(inputs.access_log_dir, GATEWAY_WORKLOAD)))
-    resources = EnvoyResources(listeners=listeners, clusters=book.build() + inbound_clusters + filters.clusters(),
+                                       access_log=reporting.access_log, tracing=reporting.tracing,
+                                       request_id=reporting.request_id))
+    resources = EnvoyResources(listeners=listeners,
+                               clusters=book.build() + inbound_clusters + filters.clusters() + telemetry.clusters(),
                                route_configs=route_configs)
     proxies = [sidecar(w) for w in inputs.workloads] + ([GATEWAY] if inputs.gateway_port is not None else [])
     patched = apply_envoy_filters(resources, inputs.config, registry, proxies, frozenset(_gateway_ports(inputs)))
@@ -124,14 +130,6 @@ def _gateway_ports(inputs: MeshInputs) -> set[int]:
 def gateway_ports(config: list[dict]) -> set[int]:
     """The ports the Istio Gateways' servers and the Gateway API Gateways' listeners declare."""
     return {port for ports in _declared_ports(config).values() for port in ports}
-
-
-def _proxy_domains(registry: Registry, host: str, port: int) -> list[str]:
-    """Every name a pod may give a Service port in a request: ``name:port`` in each
-    spelling, and the bare name when the port is HTTP's own 80."""
-    service = registry.services.get(host)
-    names = list(service.hosts()) if service is not None else [host]
-    return [f"{name}:{port}" for name in names] + (names if port == 80 else [])
 
 
 def _proxy_domains(registry: Registry, host: str, port: int) -> list[str]:

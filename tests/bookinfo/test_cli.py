@@ -143,10 +143,10 @@ def test_get_destination_rules_prints_the_crds_printer_columns(tmp_path):
 
 
 def test_an_istio_kind_the_runner_lacks_is_refused_as_such(tmp_path):
-    telemetry = "apiVersion: telemetry.istio.io/v1\nkind: Telemetry\nmetadata: {name: mesh-default}\nspec: {}\n"
-    line = one_error_line(bookinfo(tmp_path, "apply", "-f", "-", stdin=telemetry))
-    assert line.startswith("bookinfo: error: STDIN: telemetry.telemetry.istio.io/mesh-default: "
-                           "Telemetry (telemetry.istio.io/v1) is not supported by the local runner; "
+    sidecar = "apiVersion: networking.istio.io/v1\nkind: Sidecar\nmetadata: {name: default}\nspec: {}\n"
+    line = one_error_line(bookinfo(tmp_path, "apply", "-f", "-", stdin=sidecar))
+    assert line.startswith("bookinfo: error: STDIN: sidecar.networking.istio.io/default: "
+                           "Sidecar (networking.istio.io/v1) is not supported by the local runner; "
                            "it supports Service (core), ")
 
 def test_a_reader_that_leaves_early_gets_no_error_and_the_apply_still_completes(tmp_path):
