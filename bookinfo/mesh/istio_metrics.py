@@ -138,7 +138,7 @@ def _stats_logger(stats: Mapping[str, tuple], labels: Mapping[str, str], metrics
             histograms.append({"stat": stat, "unit": unit, "value_format": value})
     if not counters and not histograms:
         return None
-    config: dict = {"@type": STATS_LOGGER, "stat_prefix": STAT_PREFIX}
+    config: dict = {"@type": STATS_LOGGER, "stats_scope": {"prefix": STAT_PREFIX}}
     if counters:
         config["counters"] = counters
     if histograms:

@@ -6,8 +6,9 @@ way (``productpage.default``); one Envoy plays every proxy, and Envoy keeps a tr
 distinct configuration, so each proxy's spans carry its own service name. A span is the
 listener's: the gateway's and a sidecar's outbound side are Envoy's egress (client)
 spans, a sidecar's inbound side its ingress (server) span, each the child of the span
-whose context the request carries (``traceparent``; B3 for Zipkin), so with the
-services propagating context one page view is one trace. Sampling is
+whose context the request carries (``traceparent``; B3 for Zipkin, which also writes
+``traceparent``, so the services, which prefer it, see the proxy's span whichever tracer
+runs), so with the services propagating context one page view is one trace. Sampling is
 ``randomSamplingPercentage`` (the demo profile's 100 %); Istio's own tags
 (``istio.canonical_service``, ...) and the Telemetry's ``customTags`` are added to
 every span. The collector is reached through a cluster built from its address.
@@ -43,7 +44,8 @@ def http_tracing(tracing: Tracing, local: Peer) -> dict | None:
     else:
         tracer = {"name": "envoy.tracers.zipkin", "typed_config": {
             "@type": ZIPKIN_CONFIG, "collector_service": service, "collector_endpoint_version": "HTTP_JSON",
-            "trace_id_128bit": not provider.trace_id_64bit, "shared_span_context": False}}
+            "trace_id_128bit": not provider.trace_id_64bit, "shared_span_context": False,
+            "trace_context_option": "USE_B3_WITH_W3C_PROPAGATION"}}
     tags = _istio_tags(local) if tracing.istio_tags else []
     tags += [_custom_tag(name, spec) for name, spec in sorted(tracing.custom_tags.items())]
     out: dict = {"provider": tracer, "random_sampling": {"value": tracing.sampling}}

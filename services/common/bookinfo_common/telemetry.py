@@ -1,7 +1,7 @@
 """OpenTelemetry set-up shared by the four Flask apps.
 
 Every app gets server spans from opentelemetry-instrumentation-flask and a global
-propagator that reads W3C trace context and B3 (multi and single header). Spans are
+propagator that reads B3 (multi and single header) and W3C trace context. Spans are
 exported only when the standard ``OTEL_EXPORTER_OTLP_ENDPOINT`` (or the traces-specific
 variant) is set, under the standard ``OTEL_SERVICE_NAME`` when that is set (the local
 runner gives both, naming a service as its proxy's spans are named); otherwise no
@@ -32,8 +32,10 @@ from opentelemetry.sdk.trace.sampling import ALWAYS_OFF
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
 _B3 = B3MultiFormat()
-# What every app reads and writes: W3C trace context and B3.
-_PROPAGATOR = CompositePropagator([TraceContextTextMapPropagator(), _B3])
+# What every app reads and writes: B3 and W3C trace context. When a request carries both,
+# the later, W3C, wins: the sidecar in front of the app (Envoy's OpenTelemetry tracer)
+# updates only ``traceparent``, and B3 may still hold the calling app's context.
+_PROPAGATOR = CompositePropagator([_B3, TraceContextTextMapPropagator()])
 _provider_lock = threading.Lock()
 _provider_installed = False
 
