@@ -4,6 +4,9 @@ relabelled) and every workload's ``/metrics``; the querying-metrics page's query
 the right count through Prometheus's HTTP API."""
 from __future__ import annotations
 
+import os
+import signal
+
 import pytest
 import requests
 
@@ -68,6 +71,16 @@ def test_status_lists_prometheus_and_it_scrapes_every_workload_with_its_pod_labe
     assert targets == {("productpage", "v1"), ("details", "v1"), ("ratings", "v1"), ("reviews", "v1"),
                        ("reviews", "v2"), ("reviews", "v3")}
     assert query(stack, 'request_result_total{app="productpage",destination_app="details"}')
+
+
+def test_the_kubelet_starts_an_ended_prometheus_again_on_its_data(stack):
+    before = stack.state()["prometheus_pid"]
+    os.killpg(before, signal.SIGKILL)
+    wait_until(lambda: stack.state()["prometheus_pid"] != before, timeout=30,
+               what="the kubelet to start Prometheus again")
+    wait_until(lambda: by_reporter(stack, REVIEWS_V3).get("source", 0) > 0, timeout=40,
+               what="the views counted before, queried from the new Prometheus")
+    assert "Started prometheus" in (stack.home / "stack" / "logs" / "kubelet.log").read_text()
 
 
 def test_envoys_own_statistics_name_the_istio_metrics(stack):
