@@ -23,7 +23,8 @@ run: venv
 # then productpage alone against stub back-ends (productpage_bench.py), like for like with
 # upstream's image; then the CPU of one back-end call per client (client_bench.py); then
 # what mutual TLS and an AuthorizationPolicy add to one hop, and pages/s with mutual TLS
-# on and off (security_bench.py).
+# on and off (security_bench.py); then pages/s and p99 with tracing at 100 % and access
+# logs on versus both off (observability_bench.py).
 # Needs `apt-get install -y wrk`.
 bench: venv
 	$(PY) benchmarks/bench.py
@@ -31,6 +32,7 @@ bench: venv
 	$(PY) benchmarks/productpage_bench.py
 	$(PY) benchmarks/client_bench.py
 	$(PY) benchmarks/security_bench.py
+	$(PY) benchmarks/observability_bench.py
 
 test: venv
 	$(PY) -m pytest -q --ignore=tests/images/containers
