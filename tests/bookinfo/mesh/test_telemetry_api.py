@@ -96,11 +96,12 @@ def test_tracing_settings_inherit_and_override_field_by_field():
         telemetry("mesh", "  tracing: [{randomSamplingPercentage: 10, customTags: {a: {literal: {value: x}}}}]",
                   namespace="istio-system"),
         telemetry("reviews", "  selector: {matchLabels: {app: reviews}}\n"
-                             "  tracing: [{customTags: {b: {header: {name: x-b}}}}]"))
+                             "  tracing: [{customTags: {b: {header: {name: x-b}}, c: {environment: {name: HOME}}}}]"))
     tracing = managers(resources, REVIEWS_OUT)[0]["tracing"]
     assert tracing["random_sampling"] == {"value": 10.0}
     tags = {tag["tag"]: tag for tag in tracing["custom_tags"]}
     assert tags["a"]["literal"] == {"value": "x"} and tags["b"]["request_header"]["name"] == "x-b"
+    assert tags["c"]["environment"] == {"name": "HOME", "default_value": ""}
     assert tags["istio.canonical_service"]["literal"] == {"value": "reviews"}
     otel = tracing["provider"]["typed_config"]
     assert (otel["service_name"], otel["http_service"]["http_uri"]["uri"]) == (
