@@ -53,6 +53,7 @@ TCP_ENDED = {
     "TCP_RECEIVED_BYTES": ("tcp_received_bytes_total", None, "%BYTES_RECEIVED%"),
 }
 
+
 def endpoint_metadata(peer: Peer) -> dict:
     """What an endpoint tells the caller's listener about the workload behind it."""
     return {METADATA: {**{name: getattr(peer, name) for name in PEER_FIELDS}, "cluster": CLUSTER_ID}}
@@ -100,8 +101,7 @@ def destination_labels(local: Peer, service: tuple[str, str, str] | None, securi
     host, name, namespace = service or (UNKNOWN, UNKNOWN, UNKNOWN)
     return {"reporter": "destination", **_side("source", caller), "source_principal": "%DOWNSTREAM_PEER_URI_SAN%",
             **_side("destination", _literals(local)), "destination_principal": local.principal,
-            "destination_service": host,
-            "destination_service_name": name, "destination_service_namespace": namespace,
+            "destination_service": host, "destination_service_name": name, "destination_service_namespace": namespace,
             "connection_security_policy": security_policy, **_scraped(local)}
 
 

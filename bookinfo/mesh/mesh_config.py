@@ -13,6 +13,7 @@ traces go nowhere until a provider is given.
 """
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -139,7 +140,7 @@ def read_mesh_config(path: Path) -> dict:
     """A meshConfig from a YAML file: the mapping itself, or found where Istio keeps it
     (``meshConfig`` at the top or in an IstioOperator's ``spec``, or the ``mesh`` key of
     the ``istio`` ConfigMap's data)."""
-    import yaml
+    import yaml  # only ``up --mesh-config`` reads YAML here; apply need not import it through this module
 
     try:
         document = yaml.safe_load(Path(path).read_text())
@@ -210,17 +211,15 @@ def _provider(entry: Mapping, where: str) -> Provider:
     return Provider(name, kind)
 
 
-def _file_log(name: str, text: str | None, json: bool) -> Provider:
+def _file_log(name: str, text: str | None, as_json: bool) -> Provider:
     """The built-in ``envoy`` provider: meshConfig's accessLogFormat and accessLogEncoding."""
-    if json:
+    if as_json:
         return Provider(name, FILE_ACCESS_LOG, log_json=True, log_labels=_json_fields(text))
     return Provider(name, FILE_ACCESS_LOG, log_text=text or None)
 
 
 def _json_fields(text: str | None) -> Mapping[str, str] | None:
     """accessLogFormat under JSON encoding is a JSON object of fields (Istio's default when empty)."""
-    import json
-
     if not text:
         return None
     try:

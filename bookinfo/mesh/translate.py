@@ -34,7 +34,7 @@ from .envoy_routes import envoy_routes
 from .identity import GATEWAY_IDENTITY
 from .inbound import inbound_resources, is_http, pin_endpoints
 from .listeners import http_listener, route_configuration, tcp_listener
-from .model import GATEWAY_LABELS, GATEWAY_WORKLOAD, EnvoyResources, MeshInputs
+from .model import GATEWAY_LABELS, EnvoyResources, MeshInputs
 from .peer_authentication import PeerAuthentications
 from .proxies import GATEWAY, sidecar
 from .proxy_filters import ProxyFilters
