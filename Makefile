@@ -25,7 +25,8 @@ run: venv
 # one back-end call per client (client_bench.py); then what mutual TLS and an
 # AuthorizationPolicy add to one hop, and pages/s with mutual TLS on and off
 # (security_bench.py); then each service under its image's command against a bare Flask
-# app, as ratios (service_bench.py).
+# app, as ratios (service_bench.py); then pages/s and p99 with tracing at 100 % and access
+# logs on versus both off (observability_bench.py).
 # Needs `apt-get install -y wrk`.
 bench: venv
 	$(PY) benchmarks/bench.py
@@ -34,6 +35,7 @@ bench: venv
 	$(PY) benchmarks/client_bench.py
 	$(PY) benchmarks/security_bench.py
 	$(PY) benchmarks/service_bench.py
+	$(PY) benchmarks/observability_bench.py
 
 test: venv
 	$(PY) -m pytest -q --ignore=tests/images/containers

@@ -55,6 +55,11 @@ class StoreError(BookinfoError):
     """The store's file cannot be used (damaged, or written by an incompatible version)."""
 
 
+class MeshConfigError(BookinfoError):
+    """The mesh configuration given to ``up`` (``--mesh-config``, ``--otlp-endpoint``, ...)
+    has a field or value the local mesh cannot use."""
+
+
 # --- pods -----------------------------------------------------------------------------------
 
 class WorkloadError(BookinfoError):
@@ -103,3 +108,7 @@ class RunnerError(BookinfoError):
 
 class PortInUse(BookinfoError):
     """A port the stack needs is taken."""
+
+
+class PrometheusFailed(BookinfoError):
+    """Prometheus is not installed, exited, or never became ready."""

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from bookinfo.cli.output import (EXIT_ERROR, EXIT_NOT_RUNNING, EXIT_OK, interrupt_on_sigterm, signals_held,
                                  verb)
+from bookinfo.mesh.mesh_config import read_mesh_config, with_endpoints
 from bookinfo.runner import lifecycle as runner
 from bookinfo.runner.config import DEFAULT_MANIFESTS, RunnerConfig
 from bookinfo.runner.stack import StackDir, StackState
@@ -18,13 +19,26 @@ def register(commands: argparse._SubParsersAction) -> None:
     up = verb(commands, "up", "start every workload, the Envoy gateway and the stack's kubelet", """
 bookinfo up                              # foreground on :8080; Ctrl-C stops everything
 bookinfo up --detach --port 9090
-bookinfo up -f my-base.yaml -f networking/bookinfo-gateway.yaml""")
+bookinfo up -f my-base.yaml -f networking/bookinfo-gateway.yaml
+bookinfo up --otlp-endpoint http://127.0.0.1:4318 --prometheus   # traces to a collector, metrics in Prometheus
+bookinfo up --mesh-config mesh.yaml      # Istio's meshConfig: extensionProviders, defaultProviders, ...""")
     up.add_argument("--port", type=int, help="gateway port on localhost (default 8080)")
     up.add_argument("--detach", "-d", action="store_true",
                     help="return once ready and leave the stack running (its kubelet keeps the pods up)")
     up.add_argument("-f", "--manifest", dest="manifests", action="append", type=Path,
                     metavar="FILE", help="base manifest (repeatable; default: "
                     "platform/kube/bookinfo.yaml and networking/bookinfo-gateway.yaml)")
+    up.add_argument("--otlp-endpoint", metavar="URL",
+                    help="send every proxy's and service's spans over OTLP/HTTP to URL/v1/traces "
+                         "(the extension provider otel-tracing, the default tracer)")
+    up.add_argument("--zipkin-endpoint", metavar="URL",
+                    help="send the proxies' spans to a Zipkin (or Jaeger) at URL (/api/v2/spans when URL "
+                         "has no path; the provider zipkin)")
+    up.add_argument("--mesh-config", type=Path, metavar="FILE",
+                    help="Istio's meshConfig (YAML): extensionProviders, defaultProviders, accessLogFile, "
+                         "accessLogFormat, accessLogEncoding, enableTracing, defaultConfig.tracing.sampling")
+    up.add_argument("--prometheus", action="store_true",
+                    help="also run Prometheus (Debian's prometheus), scraping Envoy and every workload")
     up.set_defaults(handler=_up)
     verb(commands, "down", "stop the running stack: its kubelet, Envoy and every pod", """
 bookinfo down""").set_defaults(handler=_down)
@@ -38,7 +52,10 @@ def _up(config: RunnerConfig, args: argparse.Namespace) -> int:
     interrupt_on_sigterm()
     began = time.monotonic()
     manifests = [path.resolve() for path in args.manifests] if args.manifests else list(DEFAULT_MANIFESTS)
-    state = runner.up(config, manifests, os.environ, reapply=bool(args.manifests))
+    mesh_config = with_endpoints(read_mesh_config(args.mesh_config) if args.mesh_config else None,
+                                 otlp=args.otlp_endpoint, zipkin=args.zipkin_endpoint)
+    state = runner.up(config, manifests, os.environ, reapply=bool(args.manifests), mesh_config=mesh_config,
+                      prometheus=args.prometheus)
     if args.detach:
         _print_ready(config, state, began)
         print("Stop it with `bookinfo down`.")
@@ -150,5 +167,9 @@ def _table(current: runner.StackStatus) -> str:
                  str(state.admin_port), envoy))
     rows.append(("kubelet", "-", "-", str(state.kubelet_pid), "-",
                  "running" if current.kubelet_running else "exited"))
+    if state.prometheus_pid:
+        rows.append(("prometheus", "-", "-", str(state.prometheus_pid), str(state.prometheus_port),
+                     "ready" if current.prometheus_ready else ("not ready" if current.prometheus_running
+                                                               else "exited")))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows)

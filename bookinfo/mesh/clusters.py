@@ -17,6 +17,9 @@ import functools
 from . import envoy_types as t
 from .durations import envoy_duration
 from .identity import namespace_and_account
+from .istio_metrics import endpoint_metadata, service_metadata
+from .peers import peer
+from .proxies import sidecar
 from .registry import Registry
 from .tls import ISTIO_TLS_MODE, TRANSPORT_SOCKET_MATCH, MeshTls, originated, sni
 
@@ -82,12 +85,17 @@ class ClusterBook:
         mtls = self._mesh_mtls(host, port, subset) if caller else None
         if external is not None:
             cluster.update(_external_endpoints(name, external, port))
+            cluster["metadata"] = {"filter_metadata": service_metadata(host, host, "unknown")}
             servers = []
         else:
             servers = self._endpoints(host, subset)
             cluster["type"] = "STATIC"
             cluster["load_assignment"] = _load_assignment(name, [
-                ("127.0.0.1", w.address_port, mtls == AUTO_MTLS and self.tls.accepts_mtls(w)) for w in servers])
+                ("127.0.0.1", w.address_port, mtls == AUTO_MTLS and self.tls.accepts_mtls(w)) for w in servers],
+                [endpoint_metadata(peer(sidecar(w))) for w in servers])
+            service = self.registry.services.get(host)
+            if service is not None:
+                cluster["metadata"] = {"filter_metadata": service_metadata(host, service.name, service.namespace)}
         _apply_policy(cluster, self._policy(host, port, subset), host)
         if caller is not None:
             # One cluster per caller identity, seen as Istio's one cluster in stats and logs.
@@ -144,13 +152,17 @@ def _unlimited_thresholds() -> dict:
             "max_requests": t.MAX_UINT32, "max_retries": t.MAX_UINT32}
 
 
-def _load_assignment(name: str, addresses: list[tuple[str, int, bool]]) -> dict:
-    """Endpoints at (address, port, whether it takes Istio's mutual TLS)."""
+def _load_assignment(name: str, addresses: list[tuple[str, int, bool]], metadata: list[dict] = ()) -> dict:
+    """Endpoints at (address, port, whether it takes Istio's mutual TLS), each with the
+    filter metadata of the same index in ``metadata`` (the workload behind it)."""
     lb_endpoints = []
-    for address, port, mtls in addresses:
+    for index, (address, port, mtls) in enumerate(addresses):
         endpoint: dict = {"endpoint": {"address": t.socket_address(port, address)}}
+        filter_metadata = dict(metadata[index]) if index < len(metadata) else {}
         if mtls:
-            endpoint["metadata"] = {"filter_metadata": {TRANSPORT_SOCKET_MATCH: dict(ISTIO_TLS_MODE)}}
+            filter_metadata[TRANSPORT_SOCKET_MATCH] = dict(ISTIO_TLS_MODE)
+        if filter_metadata:
+            endpoint["metadata"] = {"filter_metadata": filter_metadata}
         lb_endpoints.append(endpoint)
     return {"cluster_name": name, "endpoints": [{"lb_endpoints": lb_endpoints}] if lb_endpoints else []}
 

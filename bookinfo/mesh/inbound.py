@@ -19,15 +19,18 @@ from collections.abc import Sequence
 
 from . import envoy_types as t
 from .clusters import inbound_cluster
-from .listeners import filter_chain, http_connection_manager, listener, route_configuration, tcp_proxy
+from .listeners import INBOUND, filter_chain, http_connection_manager, listener, route_configuration, tcp_proxy
 from .model import EnvoyResources, Workload
 from .peer_authentication import DISABLE, STRICT
+from .proxies import sidecar
+from .proxy_telemetry import ProxyTelemetry
 from .registry import Registry
 from .tls import MeshTls
 
 NO_TIMEOUT = "0s"
 LISTENER_DIGEST = "bookinfo.inbound_listener"
 TLS_INSPECTOR = {"name": "envoy.filters.listener.tls_inspector", "typed_config": {"@type": t.TLS_INSPECTOR}}
+MUTUAL_TLS, PLAIN_TEXT = "mutual_tls", "none"  # Istio's connection_security_policy
 
 
 def inbound_name(workload: Workload) -> str:
@@ -45,11 +48,12 @@ def is_http(workload: Workload, registry: Registry) -> bool:
 
 
 def inbound_resources(workload: Workload, registry: Registry, tls: MeshTls,
-                      filters: Sequence[dict], access_log: Sequence[dict] = ()) -> tuple[dict, dict]:
+                      filters: Sequence[dict], telemetry: ProxyTelemetry) -> tuple[dict, dict]:
     """(listener, cluster) of the workload's sidecar; ``filters`` run before the router
     (HTTP filters), or before the TCP proxy (network filters) for a TCP workload;
-    ``access_log`` is the workload's (bookinfo.mesh.access_log)."""
-    name, cluster = inbound_name(workload), inbound_cluster_name(workload)
+    ``telemetry`` says what each filter chain reports (its access logs and metrics know
+    whether the connection is mutual TLS)."""
+    name, cluster, proxy = inbound_name(workload), inbound_cluster_name(workload), sidecar(workload)
     if is_http(workload, registry):
         routes = route_configuration(name, [(["*"], [{
             "name": "default", "match": {"prefix": "/"},
@@ -57,17 +61,20 @@ def inbound_resources(workload: Workload, registry: Registry, tls: MeshTls,
             vhost_names=[f"inbound|http|{workload.workload_port}"])
         routes.pop("@type")
 
-        def chain() -> list[dict]:
-            return [http_connection_manager(name, copy.deepcopy(filters), route_config=copy.deepcopy(routes),
-                                            inbound=True, access_log=access_log)]
+        def chain(security_policy: str) -> list[dict]:
+            reporting = telemetry.server_http(proxy, security_policy)
+            return [http_connection_manager(name, [*reporting.first_filters, *copy.deepcopy(filters)],
+                                            route_config=copy.deepcopy(routes), inbound=True,
+                                            access_log=reporting.access_log, tracing=reporting.tracing,
+                                            request_id=reporting.request_id)]
     else:
-        def chain() -> list[dict]:
-            return [*copy.deepcopy(filters), tcp_proxy(name, cluster, access_log)]
+        def chain(security_policy: str) -> list[dict]:
+            return [*copy.deepcopy(filters), tcp_proxy(name, cluster, telemetry.server_tcp(proxy, security_policy))]
     mode = tls.peers.mode(workload)
-    secure = filter_chain(chain(), tls.downstream(workload), "tls")
-    plain = filter_chain(chain(), transport_protocol="raw_buffer")
+    secure = filter_chain(chain(MUTUAL_TLS), tls.downstream(workload), "tls")
+    plain = filter_chain(chain(PLAIN_TEXT), transport_protocol="raw_buffer")
     chains = {STRICT: [secure], DISABLE: [plain]}.get(mode, [secure, plain])
-    return (listener(name, workload.inbound_port, chains, [TLS_INSPECTOR]),
+    return (listener(name, workload.inbound_port, chains, [TLS_INSPECTOR], direction=INBOUND),
             inbound_cluster(cluster, workload.port))
 
 

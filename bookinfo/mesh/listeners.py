@@ -12,11 +12,13 @@ from . import envoy_types as t
 SERVER_NAME = "istio-envoy"  # what clients of an Istio mesh see in the Server header
 ROUTER = {"name": t.ROUTER_FILTER, "typed_config": {"@type": t.ROUTER}}
 FAULT = {"name": t.FAULT_FILTER, "typed_config": {"@type": t.HTTP_FAULT}}
+OUTBOUND, INBOUND = "OUTBOUND", "INBOUND"
 
 
 def http_connection_manager(name: str, http_filters: Sequence[dict] = (), *, route_config: dict | None = None,
                             edge: bool = False, inbound: bool = False, access_log: Sequence[dict] = (),
-                            strip_port: bool = True) -> dict:
+                            strip_port: bool = True, tracing: dict | None = None,
+                            request_id: dict | None = None) -> dict:
     """The HTTP connection manager network filter: ``http_filters`` then the router.
 
     Routes come from the route configuration of the same name (RDS) unless
@@ -25,12 +27,13 @@ def http_connection_manager(name: str, http_filters: Sequence[dict] = (), *, rou
     gateway, which, like Istio's, trusts no X-Forwarded-For from clients. ``inbound``
     marks a sidecar's inbound side, which, like Istio's, tells the workload who called
     (the caller's certificate in ``x-forwarded-client-cert``) and normalises the path
-    before authorization compares it. ``access_log`` comes from bookinfo.mesh.access_log.
-    ``strip_port`` drops the port of the Host header before virtual hosts are matched (a
-    listener that stands for one port). The gateway keeps it, as Istio's gateways do
-    (they strip it only when ``ISTIO_GATEWAY_STRIP_HOST_PORT`` is set): a page behind a
-    gateway on another port than 80 builds its absolute addresses and same-site checks
-    from it, and its virtual hosts match with or without a port (:func:`gateway_domains`).
+    before authorization compares it. ``access_log``, ``tracing`` and ``request_id``
+    (the request ID extension) come from bookinfo.mesh.proxy_telemetry. ``strip_port``
+    drops the port of the Host header before virtual hosts are matched (a listener that
+    stands for one port). The gateway keeps it, as Istio's gateways do (they strip it
+    only when ``ISTIO_GATEWAY_STRIP_HOST_PORT`` is set): a page behind a gateway on
+    another port than 80 builds its absolute addresses and same-site checks from it, and
+    its virtual hosts match with or without a port (:func:`gateway_domains`).
     """
     manager: dict = {"@type": t.HTTP_CONNECTION_MANAGER, "stat_prefix": name,
                      "server_name": SERVER_NAME,
@@ -43,6 +46,10 @@ def http_connection_manager(name: str, http_filters: Sequence[dict] = (), *, rou
         manager["route_config"] = route_config
     if access_log:
         manager["access_log"] = list(access_log)
+    if tracing is not None:
+        manager["tracing"] = tracing
+    if request_id is not None:
+        manager["request_id_extension"] = request_id
     if inbound:
         manager.update(normalize_path=True, forward_client_cert_details="APPEND_FORWARD",
                        set_current_client_cert_details={"subject": True, "uri": True, "dns": True})
@@ -50,22 +57,29 @@ def http_connection_manager(name: str, http_filters: Sequence[dict] = (), *, rou
 
 
 def http_listener(name: str, port: int, http_filters: Sequence[dict] = (FAULT,), *, edge: bool = False,
-                  access_log: Sequence[dict] = (), strip_port: bool = True) -> dict:
-    """A plain-text HTTP listener whose routes are the route configuration of the same name."""
+                  access_log: Sequence[dict] = (), strip_port: bool = True, tracing: dict | None = None,
+                  request_id: dict | None = None) -> dict:
+    """A plain-text HTTP listener whose routes are the route configuration of the same
+    name; a client's side of the mesh (a sidecar's outbound side, the gateway), which is
+    Envoy's outbound traffic direction, as Istio marks it."""
     return listener(name, port, [filter_chain([http_connection_manager(
-        name, http_filters, edge=edge, access_log=access_log, strip_port=strip_port)])])
+        name, http_filters, edge=edge, access_log=access_log, strip_port=strip_port, tracing=tracing,
+        request_id=request_id)])], direction=OUTBOUND)
 
 
 def tcp_proxy(name: str, cluster: str, access_log: Sequence[dict] = ()) -> dict:
-    """A plain TCP hop (databases): no HTTP routing, just the service's cluster."""
-    proxy = {"@type": t.TCP_PROXY, "stat_prefix": name, "cluster": cluster}
+    """A plain TCP hop (databases): no HTTP routing, just the service's cluster. Its
+    access loggers also run when the upstream connects (the opened-connections metric;
+    bookinfo.mesh.istio_metrics), so a long-lived connection is counted when it opens."""
+    proxy: dict = {"@type": t.TCP_PROXY, "stat_prefix": name, "cluster": cluster}
     if access_log:
         proxy["access_log"] = list(access_log)
+        proxy["access_log_options"] = {"flush_access_log_on_connected": True}
     return {"name": t.TCP_PROXY_FILTER, "typed_config": proxy}
 
 
 def tcp_listener(name: str, port: int, cluster: str, access_log: Sequence[dict] = ()) -> dict:
-    return listener(name, port, [filter_chain([tcp_proxy(name, cluster, access_log)])])
+    return listener(name, port, [filter_chain([tcp_proxy(name, cluster, access_log)])], direction=OUTBOUND)
 
 
 def gateway_domains(host: str, port: int) -> list[str]:
@@ -89,18 +103,27 @@ def filter_chain(filters: list[dict], transport_socket: dict | None = None,
     return chain
 
 
-def listener(name: str, port: int, chains: list[dict], listener_filters: Sequence[dict] = ()) -> dict:
+def listener(name: str, port: int, chains: list[dict], listener_filters: Sequence[dict] = (),
+             direction: str | None = None) -> dict:
+    """``direction``: Envoy's traffic direction (OUTBOUND, INBOUND), which names the
+    listener's spans egress or ingress."""
     out = {"@type": t.LISTENER, "name": name, "address": t.socket_address(port), "filter_chains": chains}
+    if direction is not None:
+        out["traffic_direction"] = direction
     if listener_filters:
         out["listener_filters"] = list(listener_filters)
     return out
 
 
 def route_configuration(name: str, virtual_hosts: list[tuple[list[str], list[dict]]],
-                        vhost_names: Sequence[str] = ()) -> dict:
+                        vhost_names: Sequence[str] = (), request_headers_to_add: Sequence[dict] = ()) -> dict:
     """Virtual hosts given as (domains, routes), named by ``vhost_names`` or else by their
-    first domain; a request no route matches gets 404."""
+    first domain; a request no route matches gets 404. ``request_headers_to_add`` go on
+    every request routed (the caller's metadata, bookinfo.mesh.istio_metrics)."""
     names = list(vhost_names) or [domains[0] for domains, _ in virtual_hosts]
-    return {"@type": t.ROUTE_CONFIGURATION, "name": name, "virtual_hosts": [
+    out = {"@type": t.ROUTE_CONFIGURATION, "name": name, "virtual_hosts": [
         {"name": vhost, "domains": domains, "routes": routes}
         for vhost, (domains, routes) in zip(names, virtual_hosts)]}
+    if request_headers_to_add:
+        out["request_headers_to_add"] = list(request_headers_to_add)
+    return out

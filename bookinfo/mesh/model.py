@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from bookinfo.objects.services import Service
 
 from .identity import DEFAULT_SERVICE_ACCOUNT, spiffe_id
+from .mesh_config import MeshConfig
 
 GATEWAY_WORKLOAD = "istio-ingressgateway"
 GATEWAY_LABELS: Mapping[str, str] = {"app": GATEWAY_WORKLOAD, "istio": "ingressgateway"}
@@ -26,6 +27,8 @@ class Workload:
     ``container_port`` is the port the Deployment declares (9080): the workload port
     PeerAuthentication ``portLevelMtls`` and AuthorizationPolicy ``ports`` name. A
     workload not ``ready`` (starting, not yet healthy) has its sidecar but is no endpoint.
+    ``owner`` is what Istio's telemetry calls the workload: its Deployment's name
+    (``reviews-v3``; the pod's name when not given).
     """
 
     name: str
@@ -36,6 +39,7 @@ class Workload:
     inbound_port: int | None = None
     container_port: int | None = None
     ready: bool = True
+    owner: str = ""
 
     @property
     def identity(self) -> str:
@@ -45,6 +49,10 @@ class Workload:
     def workload_port(self) -> int:
         """The port as Istio's policies name it: the declared container port."""
         return self.container_port or self.port
+
+    @property
+    def workload_name(self) -> str:
+        return self.owner or self.name
 
     @property
     def address_port(self) -> int:
@@ -72,6 +80,8 @@ class MeshInputs:
     ``http_proxy_ports[workload_name]`` is that workload's HTTP forward proxy: one listener
     answering for every HTTP Service it has a listener for, by name (``bookinfo exec``).
     ``access_log_dir`` is where the listeners write their access logs (none without it).
+    ``mesh_config`` holds the extension providers and telemetry defaults (None: the demo
+    profile's, bookinfo.mesh.mesh_config).
     ``root_certificate`` is the mesh CA's certificate (PEM file), the trust anchor of
     every mutual TLS hop; ``certificates`` holds, per SPIFFE identity, the files the CA
     issued it (every sidecar's workload and the gateway need one).
@@ -87,6 +97,7 @@ class MeshInputs:
     certificates: Mapping[str, WorkloadCertificate] = field(default_factory=dict)
     http_proxy_ports: Mapping[str, int] = field(default_factory=dict)
     access_log_dir: str | None = None
+    mesh_config: MeshConfig | None = None
 
 
 @dataclass(frozen=True)

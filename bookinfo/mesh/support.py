@@ -15,6 +15,8 @@ import re
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
+from .cel_attributes import attribute_format
+
 _STRING_MATCH = ("exact", "prefix", "regex")
 _HEADER_OPERATIONS = [f"{side}.{op}" for side in ("request", "response") for op in ("set", "add", "remove")]
 
@@ -63,6 +65,20 @@ def _selection(prefix: str = "spec") -> list[str]:
             + _backend_ref(f"{prefix}.targetRef"))
 
 
+def _telemetry() -> list[str]:
+    """Telemetry (telemetry.istio.io): access logs, tracing and Istio's standard metrics."""
+    tags = [f"spec.tracing[].customTags.*.{leaf}" for leaf in (
+        "literal.value", "header.name", "header.defaultValue", "environment.name", "environment.defaultValue",
+        "formatter.value")]
+    return (_selection()
+            + _expand("spec.accessLogging[]", ("providers[].name", "disabled", "filter.expression", "match.mode"))
+            + _expand("spec.tracing[]", ("providers[].name", "randomSamplingPercentage", "disableSpanReporting",
+                                         "enableIstioTags", "useRequestIdForTraceSampling", "match.mode")) + tags
+            + _expand("spec.metrics[]", ("providers[].name", "overrides[].match.metric", "overrides[].match.mode",
+                                         "overrides[].disabled", "overrides[].tagOverrides.*.operation",
+                                         "overrides[].tagOverrides.*.value")))
+
+
 _SOURCE_FIELDS = ("principals", "namespaces", "ipBlocks", "remoteIpBlocks", "requestPrincipals", "serviceAccounts")
 _OPERATION_FIELDS = ("hosts", "ports", "methods", "paths")
 _PATCH = "spec.configPatches[]"
@@ -82,6 +98,7 @@ SUPPORTED: dict[str, list[str]] = {
             "issuer", "audiences", "jwks", "jwksUri", "timeout", "fromHeaders[].name", "fromHeaders[].prefix",
             "fromParams", "fromCookies", "outputPayloadToHeader", "forwardOriginalToken",
             "outputClaimToHeaders[].header", "outputClaimToHeaders[].claim"))),
+    "telemetry.istio.io/Telemetry": _telemetry(),
     "extensions.istio.io/TrafficExtension": (
         _selection() + ["spec.phase", "spec.priority", "spec.lua.inlineCode", "spec.match[].mode",
                         "spec.match[].ports[].number"]),
@@ -165,6 +182,9 @@ SUPPORTED_VALUES: dict[str, dict[str, set | Callable[[object], bool]]] = {
                                               f"{_RULE}.when[].key": _when_key},
     "extensions.istio.io/TrafficExtension": {"spec.targetRefs[].kind": _TARGET_KINDS,
                                              "spec.targetRef.kind": _TARGET_KINDS},
+    "telemetry.istio.io/Telemetry": {"spec.targetRefs[].kind": _TARGET_KINDS, "spec.targetRef.kind": _TARGET_KINDS,
+                                     "spec.metrics[].overrides[].tagOverrides.*.value":
+                                         lambda value: attribute_format(str(value)) is not None},
     "networking.istio.io/EnvoyFilter": {
         f"{_PATCH}.applyTo": {"LISTENER", "NETWORK_FILTER", "HTTP_FILTER", "ROUTE_CONFIGURATION", "VIRTUAL_HOST",
                               "HTTP_ROUTE", "CLUSTER"},
@@ -215,9 +235,16 @@ def unsupported_fields(obj: dict) -> list[str]:
     key = _kind_key(obj)
     if key not in SUPPORTED:
         return ["kind"]
-    leaves = set(SUPPORTED[key])
-    containers = _containers(SUPPORTED[key])
-    values = SUPPORTED_VALUES.get(key, {})
+    return unsupported_paths(obj.get("spec") or {}, "spec", SUPPORTED[key], SUPPORTED_VALUES.get(key, {}))
+
+
+def unsupported_paths(document, root: str, patterns: list[str],
+                      values: dict[str, set | Callable[[object], bool]]) -> list[str]:
+    """The paths under ``root`` of the fields set in ``document`` that no pattern allows
+    (``path=VALUE`` when ``values`` allows other values only): the walk behind
+    :func:`unsupported_fields`, for any document shaped by an allow-list."""
+    leaves = set(patterns)
+    containers = _containers(patterns)
     found: list[str] = []
 
     def walk(node, pattern: str, path: str) -> None:
@@ -237,7 +264,7 @@ def unsupported_fields(obj: dict) -> list[str]:
         else:
             found.append(path)
 
-    walk(obj.get("spec") or {}, "spec", "spec")
+    walk(document, root, root)
     return found
 
 

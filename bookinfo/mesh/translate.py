@@ -8,7 +8,8 @@
   named as a pod names it (``reviews:9080``, ``reviews.default.svc.cluster.local:9080``,
   and the bare name for port 80), routed exactly as that outbound listener routes. A
   command run "in the pod" (``bookinfo exec``) reaches Services by name through it.
-- Every listener logs to its workload's access log (bookinfo.mesh.access_log).
+- Every listener reports as the Telemetry API says (bookinfo.mesh.proxy_telemetry):
+  access log lines to its workload's file, Istio's standard metrics, spans.
 - One gateway listener on ``gateway_port`` for every Istio Gateway and Gateway API
   Gateway: whatever port a Gateway declares (8080, 80) is served on this one port.
 - Routing for a host comes from the oldest object that routes it: a VirtualService
@@ -36,10 +37,11 @@ from .envoy_routes import envoy_routes
 from .identity import GATEWAY_IDENTITY
 from .inbound import inbound_resources, is_http, pin_endpoints
 from .listeners import gateway_domains, http_listener, route_configuration, tcp_listener
-from .model import GATEWAY_LABELS, GATEWAY_WORKLOAD, EnvoyResources, MeshInputs
+from .model import GATEWAY_LABELS, EnvoyResources, MeshInputs
 from .peer_authentication import PeerAuthentications
 from .proxies import GATEWAY, sidecar
 from .proxy_filters import ProxyFilters
+from .proxy_telemetry import ProxyTelemetry, decorated, unknown_sidecar
 from .registry import Registry, is_kind, namespace_of, objects_of_kind
 from .route_model import MESH, Caller, Destination, RouteRule, RouteTable, WeightedDestination
 from .tls import MeshTls
@@ -63,6 +65,7 @@ def build(inputs: MeshInputs) -> EnvoyResources:
     book = ClusterBook(registry, tls)
     tables = route_tables(inputs.config, registry)
     filters = ProxyFilters(inputs.config, registry)
+    telemetry = ProxyTelemetry(inputs, registry)
     workloads = {w.name: w for w in inputs.workloads}
     listeners, route_configs, inbound_clusters = [], [], []
     proxied: dict[str, list[tuple[list[str], list[dict]]]] = {w: [] for w in inputs.http_proxy_ports}
@@ -70,45 +73,53 @@ def build(inputs: MeshInputs) -> EnvoyResources:
         name = outbound_name(pod, service, service_port)
         host = registry.resolve(service)
         workload = workloads.get(pod)
+        proxy = sidecar(workload) if workload else unknown_sidecar(pod)
         identity = workload.identity if workload else None
-        logs = access_log(inputs.access_log_dir, pod)
         if registry.is_http(host, service_port):
             caller = Caller(workload.labels if workload else {}, frozenset({MESH}), frozenset({service_port}),
                             identity)
             routes = _mesh_routes(tables, host, service_port, caller, book)
-            route_configs.append(route_configuration(name, [(["*"], routes)], [f"{host}:{service_port}"]))
-            listeners.append(http_listener(name, port, filters.sending(workload and sidecar(workload),
-                                                                         [service_port]), access_log=logs))
+            reporting = telemetry.client_http(proxy, service_port)
+            traced = decorated(routes, f"egress {service}:{service_port}") if reporting.tracing else routes
+            headers = telemetry.peer_header(proxy) if host in registry.services else []
+            route_configs.append(route_configuration(name, [(["*"], traced)], [f"{host}:{service_port}"], headers))
+            listeners.append(http_listener(name, port, filters.sending(workload and proxy, [service_port]),
+                                           access_log=reporting.access_log, tracing=reporting.tracing,
+                                           request_id=reporting.request_id))
             if pod in proxied:
                 proxied[pod].append((_proxy_domains(registry, host, service_port), routes))
         else:
             listeners.append(tcp_listener(name, port, book.ref(host, service_port, caller=identity),
-                                          access_log=logs))
+                                          access_log=telemetry.client_tcp(proxy, service_port)))
     for pod, hosts in sorted(proxied.items()):
         name = http_proxy_name(pod)
         workload = workloads.get(pod)
-        route_configs.append(route_configuration(name, hosts))
-        listeners.append(http_listener(name, inputs.http_proxy_ports[pod],
-                                       filters.sending(workload and sidecar(workload), []),
-                                       strip_port=False, access_log=access_log(inputs.access_log_dir, pod)))
+        proxy = sidecar(workload) if workload else unknown_sidecar(pod)
+        reporting = telemetry.client_http(proxy)
+        route_configs.append(route_configuration(name, hosts, request_headers_to_add=telemetry.peer_header(proxy)))
+        listeners.append(http_listener(name, inputs.http_proxy_ports[pod], filters.sending(workload and proxy, []),
+                                       strip_port=False, access_log=reporting.access_log,
+                                       tracing=reporting.tracing, request_id=reporting.request_id))
     for workload in inputs.workloads:
         if workload.inbound_port is not None:
             proxy, ports = sidecar(workload), [workload.workload_port]
             served = (filters.serving(proxy, ports) if is_http(workload, registry)
                       else filters.tcp_serving(proxy, ports))
-            listener, cluster = inbound_resources(workload, registry, tls, served,
-                                                  access_log(inputs.access_log_dir, workload.name))
+            listener, cluster = inbound_resources(workload, registry, tls, served, telemetry)
             listeners.append(listener)
             inbound_clusters.append(cluster)
     if inputs.gateway_port is not None:
         virtual_hosts, names = _gateway_hosts(inputs.config, tables, book)
         route_configs.append(route_configuration(GATEWAY_LISTENER, [
-            (gateway_domains(host, inputs.gateway_port), routes) for [host], routes in virtual_hosts], names))
+            (gateway_domains(host, inputs.gateway_port), routes) for [host], routes in virtual_hosts], names,
+            telemetry.peer_header(GATEWAY)))
+        reporting = telemetry.client_http(GATEWAY)
         listeners.append(http_listener(GATEWAY_LISTENER, inputs.gateway_port,
                                        filters.serving(GATEWAY, _gateway_ports(inputs), fault=True), edge=True,
-                                       strip_port=False,
-                                       access_log=access_log(inputs.access_log_dir, GATEWAY_WORKLOAD)))
-    resources = EnvoyResources(listeners=listeners, clusters=book.build() + inbound_clusters + filters.clusters(),
+                                       strip_port=False, access_log=reporting.access_log,
+                                       tracing=reporting.tracing, request_id=reporting.request_id))
+    resources = EnvoyResources(listeners=listeners,
+                               clusters=book.build() + inbound_clusters + filters.clusters() + telemetry.clusters(),
                                route_configs=route_configs)
     proxies = [sidecar(w) for w in inputs.workloads] + ([GATEWAY] if inputs.gateway_port is not None else [])
     patched = apply_envoy_filters(resources, inputs.config, registry, proxies, frozenset(_gateway_ports(inputs)))

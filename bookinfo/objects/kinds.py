@@ -17,6 +17,7 @@ from dataclasses import dataclass
 ISTIO_NETWORKING = "networking.istio.io"
 ISTIO_SECURITY = "security.istio.io"
 ISTIO_EXTENSIONS = "extensions.istio.io"
+ISTIO_TELEMETRY = "telemetry.istio.io"
 GATEWAY_API = "gateway.networking.k8s.io"
 ISTIO_VERSIONS = ("v1", "v1beta1", "v1alpha3")
 SECURITY_VERSIONS = ("v1", "v1beta1")
@@ -73,6 +74,7 @@ KINDS: tuple[Kind, ...] = (
          custom=True),
     Kind(ISTIO_EXTENSIONS, "TrafficExtension", "trafficextensions", ("v1alpha1",), custom=True),
     Kind(ISTIO_EXTENSIONS, "WasmPlugin", "wasmplugins", ("v1alpha1",), custom=True),
+    Kind(ISTIO_TELEMETRY, "Telemetry", "telemetries", ("v1", "v1alpha1"), ("telemetry",), custom=True),
     Kind(GATEWAY_API, "Gateway", "gateways", GATEWAY_API_VERSIONS, ("gtw",), custom=True),
     Kind(GATEWAY_API, "HTTPRoute", "httproutes", GATEWAY_API_VERSIONS, custom=True),
 )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import itertools
 import sys
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -54,11 +54,18 @@ def ports_needed(starts: Sequence[tuple[Mapping, int]], services: Sequence[Servi
     return per_pod * sum(count for _, count in starts)
 
 
+# The tracing environment of a Flask pod, given its labels, namespace and Deployment.
+TracingEnvironment = Callable[[Mapping[str, str], str, str], Mapping[str, str]]
+
+
 def build_pods(starts: Sequence[tuple[Mapping, int]], services: Sequence[Service],
                secrets: Mapping[str, Mapping], ports: Iterator[int], data_dir: Path,
-               runner_environ: Mapping[str, str]) -> tuple[list[Pod], list[UnstartableDeployment]]:
+               runner_environ: Mapping[str, str],
+               tracing: TracingEnvironment | None = None) -> tuple[list[Pod], list[UnstartableDeployment]]:
     """``count`` new pods per Deployment, each with its port, listeners, env and command.
 
+    ``tracing`` gives each Flask pod the variables that export its own spans where the
+    mesh's proxies send theirs (under the Deployment's own env, which wins).
     A Deployment whose pods cannot be built is reported, not raised: as on a cluster, one
     broken Deployment leaves every other one running and routed.
     """
@@ -67,7 +74,7 @@ def build_pods(starts: Sequence[tuple[Mapping, int]], services: Sequence[Service
         hash_ = template_hash(deployment)
         try:
             pods.extend(_build_pod(deployment, hash_, services, secrets, ports, data_dir,
-                                   runner_environ) for _ in range(count))
+                                   runner_environ, tracing) for _ in range(count))
         except WorkloadError as exc:
             unstartable.append(UnstartableDeployment(deployment["metadata"]["name"], str(exc)))
     return pods, unstartable
@@ -115,7 +122,7 @@ def write_service_names(pod: Pod, services: Sequence[Service]) -> None:
 
 def _build_pod(deployment: Mapping, hash_: str, services: Sequence[Service],
                secrets: Mapping[str, Mapping], ports: Iterator[int], data_dir: Path,
-               runner_environ: Mapping[str, str]) -> Pod:
+               runner_environ: Mapping[str, str], tracing: TracingEnvironment | None = None) -> Pod:
     meta = deployment["metadata"]
     template = deployment["spec"]["template"]
     container = template["spec"]["containers"][0]
@@ -127,16 +134,18 @@ def _build_pod(deployment: Mapping, hash_: str, services: Sequence[Service],
     http_proxy = next(ports)
     probes = container_probes(container, http=not image.is_database)
 
+    labels = dict(template.get("metadata", {}).get("labels") or {})
     env = {k: runner_environ[k] for k in _INHERITED if k in runner_environ}
     env.update(image.environment)
     if not image.is_database:
         env.update(LOCAL_SERVICE_ENVIRONMENT)
         env[pod_dns.TABLE_VARIABLE] = str(data_dir / "service-names" / f"{name}.json")
+        if tracing is not None:
+            env.update(tracing(labels, namespace, meta["name"]))
     env.update(service_links(services, outbound))
     env["HOSTNAME"] = name
     env.update(rewrite_service_hosts(container_env(container, secrets, name, namespace),
                                      services, outbound))
-    labels = dict(template.get("metadata", {}).get("labels") or {})
     if image.is_database:
         argv, db_env = database_process(image.service, port, data_dir / name)
         env.update(db_env)

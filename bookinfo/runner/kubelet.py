@@ -12,6 +12,8 @@ first. It then, every fraction of a second:
 * restarts a container that ended, as ``restartPolicy: Always`` does, with kubelet's
   crash-loop back-off (bookinfo.pods.status), its end recorded as ``lastState``;
 * moves Envoy's endpoints to the pods that are ready (only those get traffic);
+* starts the stack's Prometheus again (``up --prometheus``) when it has ended, at most
+  every PROMETHEUS_RETRY_S, on its data so far;
 * writes what it saw to ``<stack>/logs/kubelet.log`` in the words of kubelet's events.
 
 Probes run outside the stack's lock; every change (a readiness flip, a kill, a restart)
@@ -40,13 +42,15 @@ from bookinfo.pods.pod import Pod
 from bookinfo.pods.probes import Probe
 from bookinfo.runner.config import RunnerConfig
 from bookinfo.runner.lifecycle import publish_endpoints
+from bookinfo.runner.prometheus import Prometheus
 from bookinfo.runner.stack import StackDir, StackState
-from bookinfo.system.processes import alive
+from bookinfo.system.processes import alive, start_ticks
 
 TICK_S = 0.2
 # How long a run that is gone may lack its shim's record before it counts as lost.
 RECORD_GRACE_S = 3.0
 PROBE_THREADS = 8
+PROMETHEUS_RETRY_S = 10.0
 
 RunKey = tuple[str, int]
 
@@ -84,6 +88,7 @@ class Kubelet:
     config: RunnerConfig
     events: Path
     runs: dict[RunKey, Run] = field(default_factory=dict)
+    prometheus_retry_at: float = 0.0
 
     def __post_init__(self) -> None:
         self.stack_dir = StackDir(self.config.stack_dir)
@@ -110,6 +115,26 @@ class Kubelet:
         if decisions or due:
             with self.stack_dir.locked():
                 self.change(decisions)
+        if state.prometheus_pid and not state.prometheus_alive() and now >= self.prometheus_retry_at:
+            self.prometheus_retry_at = now + PROMETHEUS_RETRY_S
+            with self.stack_dir.locked():
+                self.restart_prometheus()
+
+    def restart_prometheus(self) -> None:
+        """Under the lock: start the recorded Prometheus again if it is still gone."""
+        state = self.stack_dir.load()
+        if state is None or not state.prometheus_pid or state.prometheus_alive():
+            return
+        self.event("Warning", "Exited", "prometheus", "prometheus exited; starting it again")
+        try:
+            pid = Prometheus(self.stack_dir.prometheus).start(state.prometheus_port, state.admin_port, state.pods,
+                                                              os.environ)
+        except BookinfoError as exc:
+            self.event("Warning", "Failed", "prometheus", str(exc))
+            return
+        state.prometheus_pid, state.prometheus_started = pid, start_ticks(pid) or 0
+        self.stack_dir.save(state)
+        self.event("Normal", "Started", "prometheus", f"Started prometheus (pid {pid})")
 
     def decide(self, state: StackState, now: float) -> Iterator[tuple[RunKey, Decision | None]]:
         """Probe what is due and notice what ended; nothing is changed here."""

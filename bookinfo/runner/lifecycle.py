@@ -26,7 +26,10 @@ from bookinfo.runner.config import RunnerConfig
 from bookinfo.runner.desired import load_desired
 from bookinfo.runner.roles import Desired
 from bookinfo.runner.mesh_ca import MeshCA
-from bookinfo.runner.mesh_inputs import mesh_inputs
+from bookinfo.runner.mesh_inputs import mesh_inputs, services_tracing
+from bookinfo.runner.prometheus import Prometheus, find_prometheus
+from bookinfo.runner.prometheus import is_ready as prometheus_ready
+from bookinfo.mesh.mesh_config import MeshConfig
 from bookinfo.envoy import admin
 from bookinfo.envoy.binary import find_envoy
 from bookinfo.envoy.process import EnvoyProcess
@@ -35,7 +38,6 @@ from bookinfo.system.ports import check_free, free_ports
 from bookinfo.system.processes import alive, spawn, start_ticks, stop_groups
 from bookinfo.runner.stack import StackDir, StackState, plan
 from bookinfo.errors import RunnerError
-
 
 
 @dataclass(frozen=True)
@@ -52,32 +54,40 @@ class StackStatus:
     envoy_running: bool
     envoy_ready: bool
     kubelet_running: bool
+    prometheus_running: bool = False
+    prometheus_ready: bool = False
 
     @property
     def healthy(self) -> bool:
-        return self.envoy_ready and self.kubelet_running and all(p.healthy for p in self.pods)
+        return (self.envoy_ready and self.kubelet_running and all(p.healthy for p in self.pods)
+                and (self.prometheus_ready or not self.state.prometheus_pid))
 
 
 def up(config: RunnerConfig, manifests: Sequence[Path], environ: Mapping[str, str],
-       reapply: bool = False) -> StackState:
+       reapply: bool = False, mesh_config: Mapping | None = None, prometheus: bool = False) -> StackState:
     """Start the stack and return once every part is ready (or raise, leaving nothing).
 
     The base ``manifests`` seed an unseeded store; with ``reapply`` (files named on the
-    command line) they are applied at every start.
+    command line) they are applied at every start. ``mesh_config`` is Istio's meshConfig
+    shape (bookinfo.mesh.mesh_config; the demo profile when empty); ``prometheus`` also
+    starts a Prometheus that scrapes the stack (bookinfo.runner.prometheus).
     """
     stack_dir = StackDir(config.stack_dir)
     with stack_dir.locked():
-        return _up(config, stack_dir, manifests, environ, reapply)
+        return _up(config, stack_dir, manifests, environ, reapply, dict(mesh_config or {}), prometheus)
 
 
 def _up(config: RunnerConfig, stack_dir: StackDir, manifests: Sequence[Path],
-        environ: Mapping[str, str], reapply: bool) -> StackState:
+        environ: Mapping[str, str], reapply: bool, mesh_config: dict, prometheus: bool) -> StackState:
     existing = stack_dir.load()
     if existing is not None and existing.any_alive():
         raise RunnerError(f"a stack is already running at {existing.gateway_url} "
                           f"(home {config.home}); stop it with `bookinfo down`")
     check_free(config.gateway_port)
     find_envoy()
+    mesh = MeshConfig.parse(mesh_config)
+    if prometheus:
+        find_prometheus()
     stack_dir.prepare()
     # The launcher imports the services' code while the manifests are validated.
     launcher = pod_runtime.Launcher(stack_dir.logs / "launcher.log")
@@ -85,11 +95,12 @@ def _up(config: RunnerConfig, stack_dir: StackDir, manifests: Sequence[Path],
     try:
         desired = load_desired(manifests, config.home, reapply)
         to_start = plan(desired.deployments, []).start
-        ports = iter(free_ports(1 + build.ports_needed(to_start, desired.services)))
+        ports = iter(free_ports(1 + int(prometheus) + build.ports_needed(to_start, desired.services)))
         state = StackState(gateway_port=config.gateway_port, admin_port=next(ports),
-                           manifests=[str(path) for path in manifests])
+                           manifests=[str(path) for path in manifests], mesh_config=mesh_config,
+                           prometheus_port=next(ports) if prometheus else 0)
         pods, state.unstartable = build.build_pods(to_start, desired.services, desired.secrets, ports,
-                                                       stack_dir.data, environ)
+                                                   stack_dir.data, environ, services_tracing(mesh))
         for pod in pods:
             build.write_service_names(pod, desired.services)
             state.pods.append(pod_runtime.start_pod(pod, stack_dir.logs, launcher))
@@ -106,6 +117,8 @@ def _up(config: RunnerConfig, stack_dir: StackDir, manifests: Sequence[Path],
         # Only the structure Envoy has just loaded, with endpoints now: no need to validate.
         resources = _mesh_resources(config, state, desired)
         envoy.wait_applied(config.start_timeout, envoy.update(resources, validate=False))
+        if prometheus:
+            _start_prometheus(config, stack_dir, state, environ)
         _start_kubelet(config, stack_dir, state, environ)
     except BaseException:
         launcher.close()
@@ -118,6 +131,16 @@ def _up(config: RunnerConfig, stack_dir: StackDir, manifests: Sequence[Path],
 
 def _ready(pod: Pod) -> Pod:
     return dataclasses.replace(pod, status=dataclasses.replace(pod.status, ready=True))
+
+
+def _start_prometheus(config: RunnerConfig, stack_dir: StackDir, state: StackState,
+                      environ: Mapping[str, str]) -> None:
+    """The stack's Prometheus, recorded like Envoy, ready before ``up`` returns."""
+    server = Prometheus(stack_dir.prometheus)
+    pid = server.start(state.prometheus_port, state.admin_port, state.pods, environ)
+    state.prometheus_pid, state.prometheus_started = pid, start_ticks(pid) or 0
+    stack_dir.save(state)
+    server.wait_ready(pid, state.prometheus_port, config.start_timeout)
 
 
 def _start_kubelet(config: RunnerConfig, stack_dir: StackDir, state: StackState,
@@ -158,6 +181,8 @@ def reconcile(config: RunnerConfig, environ: Mapping[str, str]) -> StackState | 
         envoy.wait_applied(config.start_timeout, envoy.update(_mesh_resources(config, state, desired)))
         for pod in keep:
             build.write_service_names(pod, desired.services)
+        if state.prometheus_pid:
+            Prometheus(stack_dir.prometheus).write_targets(state.pods)
         pod_runtime.stop_pods(change.stop, config.stop_timeout)
         stack_dir.save(state)
         return state
@@ -172,8 +197,8 @@ def _start_more(config: RunnerConfig, stack_dir: StackDir, state: StackState, de
     """
     if not starts:
         return [], []
-    pods, unstartable = build.build_pods(starts, desired.services, desired.secrets, ports,
-                                             stack_dir.data, environ)
+    pods, unstartable = build.build_pods(starts, desired.services, desired.secrets, ports, stack_dir.data,
+                                         environ, services_tracing(MeshConfig.parse(state.mesh_config)))
     if not pods:
         return [], unstartable
     launcher = pod_runtime.Launcher(stack_dir.logs / "launcher.log")
@@ -218,7 +243,8 @@ def _mesh_resources(config: RunnerConfig, state: StackState, desired: Desired):
     has its sidecar's listeners, only the running, ready ones are endpoints; the
     listeners log into the stack's logs directory."""
     return build_resources(mesh_inputs(state.pods, desired, state.gateway_port, state.admin_port,
-                                       MeshCA(config.ca_dir), StackDir(config.stack_dir).logs))
+                                       MeshCA(config.ca_dir), StackDir(config.stack_dir).logs,
+                                       MeshConfig.parse(state.mesh_config)))
 
 
 def delete_pods(config: RunnerConfig, names: Sequence[str]) -> list[str]:
@@ -249,10 +275,12 @@ def down(config: RunnerConfig) -> StackState | None:
 
 
 def _stop(state: StackState, timeout: float) -> None:
-    """The kubelet first (it restarts nothing more), then Envoy (no new requests reach
-    the pods), then every pod together."""
+    """The kubelet first (it restarts nothing more) and Prometheus, then Envoy (no new
+    requests reach the pods), then every pod together."""
     if state.kubelet_pid:
         stop_groups([(state.kubelet_pid, state.kubelet_started or None)], timeout)
+    if state.prometheus_pid:
+        stop_groups([(state.prometheus_pid, state.prometheus_started or None)], timeout)
     if state.envoy_pid:
         stop_groups([(state.envoy_pid, state.envoy_started or None)], timeout)
     pod_runtime.stop_pods(state.pods, timeout)
@@ -268,5 +296,7 @@ def status(config: RunnerConfig) -> StackStatus | None:
         running = alive(pod.pid, pod.started or None)
         pods.append(PodStatus(pod, running, running and pod_runtime.is_healthy(pod)))
     envoy_running = bool(state.envoy_pid) and alive(state.envoy_pid, state.envoy_started or None)
+    prometheus_running = state.prometheus_alive()
     return StackStatus(state, pods, envoy_running, envoy_running and admin.is_ready(state.admin_port),
-                       state.kubelet_alive())
+                       state.kubelet_alive(), prometheus_running,
+                       prometheus_running and prometheus_ready(state.prometheus_port))

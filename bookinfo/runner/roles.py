@@ -8,12 +8,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from bookinfo.objects.kinds import GATEWAY_API, ISTIO_EXTENSIONS, ISTIO_NETWORKING, ISTIO_SECURITY
+from bookinfo.objects.kinds import GATEWAY_API, ISTIO_EXTENSIONS, ISTIO_NETWORKING, ISTIO_SECURITY, ISTIO_TELEMETRY
 from bookinfo.objects.record import object_key
 from bookinfo.objects.services import Service
 
 # API groups whose objects configure the mesh (handed to the mesh translation).
-MESH_GROUPS = frozenset({ISTIO_NETWORKING, ISTIO_SECURITY, ISTIO_EXTENSIONS, "telemetry.istio.io", GATEWAY_API})
+MESH_GROUPS = frozenset({ISTIO_NETWORKING, ISTIO_SECURITY, ISTIO_EXTENSIONS, ISTIO_TELEMETRY, GATEWAY_API})
 
 
 @dataclass(frozen=True)

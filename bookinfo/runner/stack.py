@@ -36,6 +36,12 @@ class StackState:
     kubelet_started: int = 0
     # Deployments stored but not running: their pods could not be built (and why).
     unstartable: list[UnstartableDeployment] = field(default_factory=list)
+    # The mesh config ``up`` was given, in Istio's meshConfig shape (bookinfo.mesh.mesh_config).
+    mesh_config: dict = field(default_factory=dict)
+    # The stack's Prometheus (``up --prometheus``; bookinfo.runner.prometheus).
+    prometheus_pid: int = 0
+    prometheus_started: int = 0
+    prometheus_port: int = 0
 
     @property
     def gateway_url(self) -> str:
@@ -46,7 +52,9 @@ class StackState:
                 "manifests": self.manifests, "envoy_pid": self.envoy_pid,
                 "envoy_started": self.envoy_started, "pods": [p.to_json() for p in self.pods],
                 "kubelet_pid": self.kubelet_pid, "kubelet_started": self.kubelet_started,
-                "unstartable": [dataclasses.asdict(u) for u in self.unstartable]}
+                "unstartable": [dataclasses.asdict(u) for u in self.unstartable],
+                "mesh_config": self.mesh_config, "prometheus_pid": self.prometheus_pid,
+                "prometheus_started": self.prometheus_started, "prometheus_port": self.prometheus_port}
 
     @classmethod
     def from_json(cls, data: Mapping) -> "StackState":
@@ -55,16 +63,23 @@ class StackState:
                    envoy_started=data["envoy_started"],
                    pods=[Pod.from_json(p) for p in data["pods"]],
                    kubelet_pid=data.get("kubelet_pid", 0), kubelet_started=data.get("kubelet_started", 0),
-                   unstartable=[UnstartableDeployment(**u) for u in data.get("unstartable", ())])
+                   unstartable=[UnstartableDeployment(**u) for u in data.get("unstartable", ())],
+                   mesh_config=dict(data.get("mesh_config") or {}),
+                   prometheus_pid=data.get("prometheus_pid", 0),
+                   prometheus_started=data.get("prometheus_started", 0),
+                   prometheus_port=data.get("prometheus_port", 0))
 
     def any_alive(self) -> bool:
         """Whether any process of this stack still runs."""
-        return (self.kubelet_alive() or (processes.alive(self.envoy_pid, self.envoy_started or None)
-                                         if self.envoy_pid else False)
+        return (self.kubelet_alive() or self.prometheus_alive()
+                or (processes.alive(self.envoy_pid, self.envoy_started or None) if self.envoy_pid else False)
                 or any(processes.alive(p.pid, p.started or None) for p in self.pods))
 
     def kubelet_alive(self) -> bool:
         return bool(self.kubelet_pid) and processes.alive(self.kubelet_pid, self.kubelet_started or None)
+
+    def prometheus_alive(self) -> bool:
+        return bool(self.prometheus_pid) and processes.alive(self.prometheus_pid, self.prometheus_started or None)
 
 
 class StackDir:
@@ -76,6 +91,7 @@ class StackDir:
         self.logs = root / "logs"
         self.envoy = root / "envoy"
         self.data = root / "data"
+        self.prometheus = root / "prometheus"
 
     def locked(self) -> contextlib.AbstractContextManager[None]:
         """Exclusive use of the stack: two commands never change it at the same time."""
@@ -96,7 +112,7 @@ class StackDir:
 
     def prepare(self) -> None:
         """A fresh directory for a new stack (old logs and Envoy files removed)."""
-        for path in (self.logs, self.envoy, self.data):
+        for path in (self.logs, self.envoy, self.data, self.prometheus):
             shutil.rmtree(path, ignore_errors=True)
             path.mkdir(parents=True)
 

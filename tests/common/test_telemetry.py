@@ -1,10 +1,12 @@
 """B3 re-emission as upstream productpage does it
 (docs/upstream-behaviour.md#productpage-headers-sent-to-the-back-ends)."""
 import pytest
+from opentelemetry import trace
 from opentelemetry.propagators.b3 import B3MultiFormat
+from opentelemetry.sdk.trace import TracerProvider
 
 from bookinfo_common.app_base import SharedConfig, base_app
-from bookinfo_common.telemetry import b3_headers, exporter_configured, tracer_provider
+from bookinfo_common.telemetry import b3_headers, exporter_configured, own_context, tracer_provider
 from tests.support.otlp_receiver import assert_server_span_exported
 
 SPAN = "e457b5a2e4d86bd1"
@@ -33,12 +35,12 @@ TRACE128 = "80f198ee56343ba864fe8b2a57d3eff7"
     ({}, {}),
 ])
 def test_b3_reemitted_like_upstream(incoming, expected):
-    assert b3_headers(incoming, export=False) == expected
+    assert b3_headers(incoming) == expected
 
 
 def test_parent_span_and_flags_never_forwarded():
     out = b3_headers({"x-b3-traceid": TRACE128, "x-b3-spanid": SPAN, "x-b3-parentspanid": "1" * 16,
-                      "x-b3-flags": "1"}, export=False)
+                      "x-b3-flags": "1"})
     assert set(out) == {"x-b3-traceid", "x-b3-spanid", "x-b3-sampled"}
 
 
@@ -49,6 +51,11 @@ def test_exporter_only_with_the_standard_variables():
 
 
 SAMPLED_PARENT = {"x-b3-traceid": TRACE128, "x-b3-spanid": SPAN, "x-b3-sampled": "1"}
+
+
+def _span_under_sampled_parent(provider):
+    parent = B3MultiFormat().extract(SAMPLED_PARENT)
+    return provider.get_tracer("test").start_span("GET /x", context=parent)
 
 
 def test_without_an_exporter_no_app_is_instrumented():
@@ -62,13 +69,31 @@ def test_with_an_exporter_spans_record(monkeypatch):
     monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:9")
     provider = tracer_provider("details")
     try:
-        parent = B3MultiFormat().extract(SAMPLED_PARENT)
-        span = provider.get_tracer("test").start_span("GET /x", context=parent)
-        assert span.is_recording()
-        assert format(span.get_span_context().trace_id, "032x") == TRACE128
+        assert _span_under_sampled_parent(provider).is_recording()
     finally:
         provider.shutdown()
 
 
 def test_a_service_with_an_otlp_endpoint_exports_its_server_spans():
     assert_server_span_exported("details", "/details/0")
+
+
+def test_calls_carry_the_incoming_context_unless_the_service_exports():
+    incoming = {"traceparent": f"00-{TRACE128}-{SPAN}-01", "x-b3-traceid": TRACE128, "end-user": b"jason"}
+    assert own_context(incoming, export=False) == incoming
+
+
+def test_an_exporting_service_makes_its_own_span_the_parent_of_its_calls():
+    span = _span_under_sampled_parent(TracerProvider())  # recording, as with an exporter
+    with trace.use_span(span, end_on_exit=True):
+        out = own_context({"traceparent": f"00-{TRACE128}-{SPAN}-01", "x-b3-spanid": SPAN,
+                           "x-b3-parentspanid": "1" * 16, "end-user": "jason"}, export=True)
+    own = format(span.get_span_context().span_id, "016x")
+    assert out["traceparent"] == f"00-{TRACE128}-{own}-01"
+    assert (out["x-b3-traceid"], out["x-b3-spanid"], out["end-user"]) == (TRACE128, own, "jason")
+    assert "x-b3-parentspanid" not in out
+
+
+def test_the_standard_service_name_variable_names_the_exported_spans():
+    assert SharedConfig.from_environ({"OTEL_SERVICE_NAME": "details.default"}).span_service_name == "details.default"
+    assert SharedConfig.from_environ({}).span_service_name is None

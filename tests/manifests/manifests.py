@@ -27,6 +27,13 @@ CERTIFICATE = KUBE / "bookinfo-certificate.yaml"
 ISTIO_OPERATOR_PROFILE = REPO / "demo-profile-no-gateways.yaml"
 COMPOSE_FILE = REPO / "docker-compose.yml"
 COMPOSE_ENVOY = REPO / "platform" / "compose" / "envoy.yaml"
+COMPOSE_PROMETHEUS = REPO / "platform" / "compose" / "prometheus.yml"
+# Services of docker-compose.yml that run others' images: the gateway's Envoy and the
+# observability profile's Jaeger and Prometheus.
+COMPOSE_TOOLS = ("gateway", "jaeger", "prometheus")
+# What docker-compose.yml adds to every workload's environment beyond its Deployment's:
+# the tracing variables ``bookinfo up --otlp-endpoint`` gives the local pods.
+COMPOSE_TRACING = ("OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_SERVICE_NAME")
 KUSTOMIZATION = KUBE / "kustomization.yaml"
 # The files whose objects belong next to the ingress gateway (and cert-manager) in
 # istio-system, whatever namespace Bookinfo is in: the only ones that name a namespace.

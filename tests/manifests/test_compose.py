@@ -1,5 +1,6 @@
-"""docker-compose.yml: valid for Compose, the same workloads as the Kubernetes manifests, and
-a gateway whose Envoy configuration is valid and serves the Istio gateway's five routes.
+"""docker-compose.yml: valid for Compose, the same workloads as the Kubernetes manifests, a
+gateway whose Envoy configuration is valid and serves the Istio gateway's five routes, and
+an observability profile (Jaeger, Prometheus) wired as the local runner wires its stack.
 """
 from __future__ import annotations
 
@@ -9,10 +10,16 @@ import sys
 from pathlib import Path
 
 import pytest
+import requests
 import yaml
 
-from .manifests import (COMPOSE_ENVOY, COMPOSE_FILE, KUBE, NETWORKING, REPO, compose,
-                        container_environment, objects_in, pod_templates)
+from bookinfo.pods.images import image_for
+from tests.support.net import wait_until
+from tests.support.otlp_receiver import OtlpReceiver
+from tests.support.processes import ServiceProcess
+
+from .manifests import (COMPOSE_ENVOY, COMPOSE_FILE, COMPOSE_PROMETHEUS, COMPOSE_TOOLS, COMPOSE_TRACING, KUBE,
+                        NETWORKING, REPO, compose, container_environment, objects_in, pod_templates)
 
 GATEWAY = "gateway"
 # The one Service with several versions: per-connection DNS balancing would pin a
@@ -20,19 +27,20 @@ GATEWAY = "gateway"
 BALANCED = "reviews"
 PROFILES = {"mongodb": {"mongodb-v1", "ratings-v2"}, "mysql": {"mysqldb-v1", "ratings-v2-mysql"}}
 SERVICES = compose()["services"]
-WORKLOADS = sorted(name for name in SERVICES if name != GATEWAY)
+WORKLOADS = sorted(name for name in SERVICES if name not in COMPOSE_TOOLS)
 DEPLOYMENTS = {deployment.name: template for deployment, template in pod_templates()}
 
 
-def _docker_compose(*args: str) -> subprocess.CompletedProcess:
+def _docker_compose(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     """Debian's docker-compose 1.29 (installed by .ci/run); `config` needs no Docker engine."""
     binary = shutil.which("docker-compose")
     assert binary, "docker-compose is not installed (apt-get install docker-compose)"
     return subprocess.run([binary, "-f", str(COMPOSE_FILE), *args], cwd=REPO, capture_output=True,
-                          text=True, timeout=60, env={"PATH": "/usr/bin:/bin"})
+                          text=True, timeout=60, env={"PATH": "/usr/bin:/bin", **(env or {})})
 
 
-@pytest.mark.parametrize("profiles", [[], ["mongodb"], ["mysql"]], ids=["default", "mongodb", "mysql"])
+@pytest.mark.parametrize("profiles", [[], ["mongodb"], ["mysql"], ["observability"]],
+                         ids=["default", "mongodb", "mysql", "observability"])
 def test_compose_accepts_the_file(profiles):
     flags = [arg for profile in profiles for arg in ("--profile", profile)]
     result = _docker_compose(*flags, "config", "-q")
@@ -53,7 +61,13 @@ class TestEveryWorkloadMatchesItsDeployment:
         service = SERVICES[name]
         [container] = DEPLOYMENTS[name]["spec"]["containers"]
         assert service["image"] == container["image"]
-        assert {k: str(v) for k, v in service.get("environment", {}).items()} == container_environment(container)
+        environment = {k: str(v) for k, v in service.get("environment", {}).items()}
+        tracing = {k: environment.pop(k) for k in COMPOSE_TRACING if k in environment}
+        assert environment == container_environment(container)
+        app = DEPLOYMENTS[name]["metadata"]["labels"]["app"]
+        # The services' tracing, as the local runner gives it; the databases export nothing.
+        assert tracing == ({} if image_for(container["image"]).is_database else {
+            "OTEL_EXPORTER_OTLP_ENDPOINT": "${BOOKINFO_OTLP_ENDPOINT:-}", "OTEL_SERVICE_NAME": f"{app}.default"})
 
     def test_answers_on_the_service_name_under_its_pod_name(self, name):
         service = SERVICES[name]
@@ -151,3 +165,40 @@ def test_the_gateway_answers_for_reviews_and_spreads_requests_over_every_version
                       if DEPLOYMENTS[name]["metadata"]["labels"]["app"] == BALANCED
                       and "profiles" not in SERVICES[name])
     assert _cluster_addresses(BALANCED) == [{"address": name, "port_value": 9080} for name in versions]
+
+
+def test_the_observability_profile_runs_jaeger_and_prometheus_on_their_usual_ports():
+    observability = {name for name, service in SERVICES.items() if "observability" in service.get("profiles", [])}
+    assert observability == {"jaeger", "prometheus"}
+    assert SERVICES["jaeger"]["ports"] == ["${BOOKINFO_JAEGER_PORT:-16686}:16686", "${BOOKINFO_OTLP_PORT:-4318}:4318"]
+    assert SERVICES["prometheus"]["volumes"] == ["./platform/compose/prometheus.yml:/etc/prometheus/prometheus.yml:ro"]
+
+
+def test_prometheus_scrapes_every_default_workload_with_its_pod_labels():
+    result = subprocess.run(["promtool", "check", "config", str(COMPOSE_PROMETHEUS)], capture_output=True,
+                            text=True, timeout=60)
+    assert result.returncode == 0, result.stdout + result.stderr
+    [job] = yaml.safe_load(COMPOSE_PROMETHEUS.read_text())["scrape_configs"]
+    targets = {tuple(entry["targets"]): entry["labels"] for entry in job["static_configs"]}
+    default = [name for name in WORKLOADS if "profiles" not in SERVICES[name]]
+    assert targets == {(f"{name}:9080",): {"app": DEPLOYMENTS[name]["metadata"]["labels"]["app"],
+                                           "version": DEPLOYMENTS[name]["metadata"]["labels"]["version"],
+                                           "pod": name, "namespace": "default"} for name in default}
+
+
+@pytest.mark.slow  # starts a service under gunicorn
+def test_a_service_with_the_compose_environment_exports_to_the_otlp_endpoint_given():
+    """What the profile's Jaeger would receive, received by a local OTLP receiver: details-v1
+    run with the environment docker-compose gives it when BOOKINFO_OTLP_ENDPOINT is set."""
+    receiver = OtlpReceiver()
+    try:
+        result = _docker_compose("config", env={"BOOKINFO_OTLP_ENDPOINT": receiver.url})
+        assert result.returncode == 0, result.stderr
+        environment = yaml.safe_load(result.stdout)["services"]["details-v1"]["environment"]
+        assert environment == {"OTEL_EXPORTER_OTLP_ENDPOINT": receiver.url, "OTEL_SERVICE_NAME": "details.default"}
+        with ServiceProcess("details", {**environment, "OTEL_BSP_SCHEDULE_DELAY": "100"}) as details:
+            assert requests.get(details.url + "/details/0", timeout=20).status_code == 200
+            wait_until(lambda: ("details.default", "GET /details/<tail:rest>") in receiver.spans(), timeout=20,
+                       what="details' span at the receiver, under its compose service name")
+    finally:
+        receiver.close()

@@ -13,12 +13,10 @@ from bookinfo.pods.images import image_for
 from bookinfo_common.settings import ConfigError
 from tools.images.bake import load as load_bake_file
 
-from .manifests import compose, container_environment, pod_templates
+from .manifests import COMPOSE_TOOLS, compose, container_environment, pod_templates
 
 DEPLOYMENTS = pod_templates()
 DEPLOYMENT_IDS = [str(deployment) for deployment, _ in DEPLOYMENTS]
-# Not a Bookinfo image: the compose gateway runs Envoy's own.
-COMPOSE_GATEWAY = "gateway"
 
 # The database images run the official MySQL / MongoDB entry points, which are not our
 # code: MySQL's reads MYSQL_ROOT_PASSWORD (which our mysqldb Deployment sets from the
@@ -40,7 +38,7 @@ def _manifest_images():
 
 def _compose_images():
     for name, service in compose()["services"].items():
-        if name != COMPOSE_GATEWAY:
+        if name not in COMPOSE_TOOLS:  # Envoy's, Jaeger's and Prometheus's own images
             yield f"docker-compose.yml: {name}", service["image"]
 
 

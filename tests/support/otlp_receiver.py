@@ -1,5 +1,7 @@
-"""A real local OTLP/HTTP receiver, for the tests that a service exports its spans."""
+"""A real local OTLP/HTTP receiver, for the tests that a service (or Envoy) exports its spans."""
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import requests
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
@@ -7,6 +9,21 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTrace
 from .net import wait_until
 from .processes import ServiceProcess
 from .stub_server import Reply, StubServer
+
+
+@dataclass(frozen=True)
+class Span:
+    """One received span: who reported it (``service``: the resource's service.name,
+    ``scope``: the instrumentation scope, ``envoy`` for a proxy) and where it sits."""
+
+    service: str
+    scope: str
+    name: str
+    kind: int          # OTLP's SpanKind: 2 server, 3 client
+    trace_id: str
+    span_id: str
+    parent_id: str     # "" for a root span
+    attributes: dict[str, str]
 
 
 class OtlpReceiver(StubServer):
@@ -18,6 +35,10 @@ class OtlpReceiver(StubServer):
 
     def spans(self) -> list[tuple[str, str]]:
         """(service.name, span name) of every span received so far."""
+        return [(span.service, span.name) for span in self.received()]
+
+    def received(self) -> list[Span]:
+        """Every span received so far, in full."""
         found = []
         for received in self.requests("/v1/traces"):
             if received.method != "POST" or received.header("content-type") != b"application/x-protobuf":
@@ -27,7 +48,10 @@ class OtlpReceiver(StubServer):
                 names = [a.value.string_value for a in resource_spans.resource.attributes
                          if a.key == "service.name"]
                 for scope_spans in resource_spans.scope_spans:
-                    found += [(names[0] if names else "", s.name) for s in scope_spans.spans]
+                    found += [Span(names[0] if names else "", scope_spans.scope.name, s.name, s.kind,
+                                   s.trace_id.hex(), s.span_id.hex(), s.parent_span_id.hex(),
+                                   {a.key: a.value.string_value for a in s.attributes})
+                              for s in scope_spans.spans]
         return found
 
 

@@ -82,12 +82,13 @@ class RunningStack:
 
 
 @contextlib.contextmanager
-def running_stack(home: Path, manifests: Sequence[str]) -> Iterator[RunningStack]:
+def running_stack(home: Path, manifests: Sequence[str], options: Sequence[str] = ()) -> Iterator[RunningStack]:
     """``bookinfo up --detach`` on a free port with ``manifests`` (paths under the repo) as
-    its base; on exit ``bookinfo down``, checking nothing is left writing under ``home``.
-    The end-to-end modules get it through their one ``stack`` fixture (tests/e2e/conftest.py)."""
+    its base and ``options`` (``--prometheus``, ...); on exit ``bookinfo down``, checking
+    nothing is left writing under ``home``. The end-to-end modules get it through their
+    one ``stack`` fixture (tests/e2e/conftest.py)."""
     port = free_port()
-    args = ["up", "--detach", "--port", str(port)]
+    args = ["up", "--detach", "--port", str(port), *options]
     for manifest in manifests:
         args += ["-f", str(REPO / manifest)]
     started = bookinfo(home, *args)

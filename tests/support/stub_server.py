@@ -129,10 +129,9 @@ class StubServer:
             disable_nagle_algorithm = True
 
             def do_GET(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
                 # http.server decodes header bytes as Latin-1: encoding back gives the raw bytes.
                 raw = tuple((k, v.encode("latin-1")) for k, v in self.headers.items())
-                reply = stub._reply_to(Request(self.command, self.path, raw, self.rfile.read(length),
+                reply = stub._reply_to(Request(self.command, self.path, raw, self._body(),
                                                self.client_address[1]))
                 # A slow or silent back-end (what the test is about), not synchronisation.
                 stub._closing.wait(HOLD_LIMIT_SECONDS if reply.delay is None else reply.delay)
@@ -150,6 +149,18 @@ class StubServer:
                     self.close_connection = True
 
             do_POST = do_GET
+
+            def _body(self) -> bytes:
+                """The request body, sent with a length or in chunks (as Envoy's OTLP exporter sends)."""
+                if self.headers.get("Transfer-Encoding", "").lower() != "chunked":
+                    return self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                body = b""
+                while size := int(self.rfile.readline().split(b";")[0].strip() or b"0", 16):
+                    body += self.rfile.read(size)
+                    self.rfile.readline()
+                while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+                    pass  # trailers
+                return body
 
             def log_message(self, *args) -> None:
                 pass

@@ -23,12 +23,15 @@ class SharedConfig:
 
     # The standard OTLP endpoint variables ask for spans to be exported.
     export_spans: bool = False
+    # The standard OTEL_SERVICE_NAME: the name the exported spans report (else the service's).
+    span_service_name: str | None = None
     # prometheus_client's multiprocess directory (set for a server of several workers).
     metrics_dir: str | None = None
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> "SharedConfig":
         return cls(export_spans=exporter_configured(environ),
+                   span_service_name=environ.get("OTEL_SERVICE_NAME") or None,
                    metrics_dir=environ.get(METRICS_DIR_VARIABLE) or None)
 
 
@@ -39,5 +42,5 @@ def base_app(import_name: str, service_name: str, shared: SharedConfig, **flask_
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     install_error_handlers(app)
     app.register_blueprint(metrics_blueprint(shared.metrics_dir))
-    instrument(app, service_name, shared.export_spans)
+    instrument(app, shared.span_service_name or service_name, shared.export_spans)
     return app

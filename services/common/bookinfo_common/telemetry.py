@@ -2,8 +2,11 @@
 
 When the standard ``OTEL_EXPORTER_OTLP_ENDPOINT`` (or the traces-specific variant) is
 set, every app gets server spans from opentelemetry-instrumentation-flask, exported over
-OTLP, and a global propagator that reads W3C trace context and B3 (multi and single
-header); productpage's B3 headers then carry its own span.
+OTLP under the standard ``OTEL_SERVICE_NAME`` when that is set (the local runner gives
+both, naming a service as its proxy's spans are named), and a global propagator that
+reads B3 (multi and single header) and W3C trace context. A service that exports makes
+its own server span the parent of its outbound calls (:func:`own_context`), so its span
+sits between its sidecar's inbound span and the outbound ones in one trace.
 
 Without an exporter the apps are not instrumented at all. There would be nothing to
 record spans for, and nothing reads a trace context: productpage re-emits the incoming
@@ -28,6 +31,10 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
 _B3 = B3MultiFormat()
+# What every app reads and writes: B3 and W3C trace context. When a request carries both,
+# the later, W3C, wins: the sidecar in front of the app (Envoy's OpenTelemetry tracer)
+# updates only ``traceparent``, and B3 may still hold the calling app's context.
+_PROPAGATOR = CompositePropagator([_B3, TraceContextTextMapPropagator()])
 _provider_lock = threading.Lock()
 _provider_installed = False
 
@@ -38,6 +45,11 @@ def exporter_configured(environ: Mapping[str, str]) -> bool:
         environ.get("OTEL_EXPORTER_OTLP_ENDPOINT")
         or environ.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
     )
+
+
+# Headers that carry a trace context, replaced by the current span's when exporting.
+TRACE_CONTEXT_HEADERS = frozenset({"traceparent", "tracestate", "b3", "x-b3-traceid", "x-b3-spanid",
+                                   "x-b3-parentspanid", "x-b3-sampled", "x-b3-flags"})
 
 
 def tracer_provider(service_name: str) -> TracerProvider:
@@ -63,9 +75,7 @@ def _install_provider(service_name: str) -> None:
         if _provider_installed:
             return
         trace.set_tracer_provider(tracer_provider(service_name))
-        propagate.set_global_textmap(
-            CompositePropagator([TraceContextTextMapPropagator(), B3MultiFormat()])
-        )
+        propagate.set_global_textmap(_PROPAGATOR)
         _provider_installed = True
 
 
@@ -78,19 +88,25 @@ def instrument(app: Flask, service_name: str, export: bool) -> None:
     FlaskInstrumentor().instrument_app(app, excluded_urls="health,metrics")
 
 
-def b3_headers(incoming: Mapping[str, str], export: bool) -> dict[str, str]:
+def b3_headers(incoming: Mapping[str, str]) -> dict[str, str]:
     """The three B3 headers productpage sends to its back-ends
-    (docs/upstream-behaviour.md#productpage-headers-sent-to-the-back-ends).
-
-    Without an exporter the incoming context is re-emitted as parsed (trace id padded
-    to 32 hex digits, the same span id, sampled ``1``/``0``), which is what upstream
-    does. With an exporter the current server span is the parent, so the exported
-    trace links productpage's span to the back-end's.
+    (docs/upstream-behaviour.md#productpage-headers-sent-to-the-back-ends): the incoming
+    context re-emitted as parsed (trace id padded to 32 hex digits, the same span id,
+    sampled ``1``/``0``), which is what upstream does.
     """
     carrier: dict[str, str] = {}
-    if export:
-        _B3.inject(carrier, context=otel_context.get_current())
-    else:
-        lowered = {k.lower(): v for k, v in incoming.items()}
-        _B3.inject(carrier, context=_B3.extract(lowered))
+    lowered = {k.lower(): v for k, v in incoming.items()}
+    _B3.inject(carrier, context=_B3.extract(lowered))
     return carrier
+
+
+def own_context(headers: Mapping[str, str | bytes], export: bool) -> dict[str, str | bytes]:
+    """The headers of an outbound call made while serving a request. When this service
+    exports its spans, the trace context they carry is its current span's (W3C trace
+    context and B3, whatever was copied from the incoming request), so the callee's
+    spans are children of this service's span; otherwise they are left as they are."""
+    if not export:
+        return dict(headers)
+    out = {name: value for name, value in headers.items() if name.lower() not in TRACE_CONTEXT_HEADERS}
+    _PROPAGATOR.inject(out, context=otel_context.get_current())
+    return out

@@ -11,7 +11,7 @@ import re
 from collections.abc import Mapping
 
 from bookinfo_common.propagation import PRODUCTPAGE_VERBATIM, copy_headers
-from bookinfo_common.telemetry import b3_headers
+from bookinfo_common.telemetry import b3_headers, own_context
 
 # C0 controls and DEL: CR/LF would start a new header line, NUL ends C strings.
 _CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
@@ -33,8 +33,8 @@ def end_user_value(user: str) -> bytes:
 def outbound_headers(incoming: Mapping[str, str], user: str | None,
                      export_spans: bool) -> dict[str, str | bytes]:
     """Headers for a call to details, reviews or ratings made while serving a request."""
-    headers: dict[str, str | bytes] = dict(b3_headers(incoming, export_spans))
+    headers: dict[str, str | bytes] = dict(b3_headers(incoming))
     headers.update(copy_headers(incoming, PRODUCTPAGE_VERBATIM))
     if user is not None:
         headers["end-user"] = end_user_value(user)
-    return headers
+    return own_context(headers, export_spans)

@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, request
 
 from bookinfo_common.propagation import FORWARDED, copy_headers
+from bookinfo_common.telemetry import own_context
 
 from .body import reviews_body
 from .product_id import parse_java_int
@@ -19,6 +20,7 @@ def book_reviews(product_id: str) -> Response:
     rt = runtime()
     stars = None
     if rt.ratings is not None:
-        stars = rt.ratings.stars(parsed, copy_headers(request.headers, FORWARDED))
+        headers = own_context(copy_headers(request.headers, FORWARDED), rt.export_spans)
+        stars = rt.ratings.stars(parsed, headers)
     body = reviews_body(parsed, rt.pod, stars)
     return Response(body, content_type="application/json")

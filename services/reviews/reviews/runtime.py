@@ -18,6 +18,8 @@ class Runtime:
     pod: Pod
     # None in v1, which shows no stars.
     ratings: RatingsClient | None
+    # Whether this service exports its spans (its calls then carry its own span's context).
+    export_spans: bool = False
 
 
 _STATE: AppState[Runtime] = AppState("reviews")
@@ -28,7 +30,8 @@ def attach_runtime(app: Flask, config: Config) -> None:
     ratings = (RatingsClient(config.ratings_url, config.ratings_timeout_seconds,
                              MeshHttp(config.reuse_connections))
                if config.ratings_enabled else None)
-    _STATE.attach(app, Runtime(Pod(config.podname, config.clustername, config.star_color), ratings))
+    _STATE.attach(app, Runtime(Pod(config.podname, config.clustername, config.star_color), ratings,
+                               config.shared.export_spans))
 
 
 def runtime() -> Runtime:

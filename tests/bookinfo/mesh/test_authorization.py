@@ -4,6 +4,7 @@ What the filters do to requests is checked through a real Envoy in test_live_sec
 here, which proxies get which filters, in which order, and how Istio's values translate.
 """
 from bookinfo.mesh.authorization import rbac_filters
+from bookinfo.mesh.istio_metrics import METADATA_EXCHANGE
 from bookinfo.mesh.translate import GATEWAY_LISTENER, build
 
 from .builders import inputs, listener, objects
@@ -118,8 +119,8 @@ def test_request_authentication_puts_the_jwt_filter_before_authorization():
                                   "  rules: [{from: [{source: {requestPrincipals: ['*']}}]}]"))
     resources = build(inputs(documents, sidecars=True))
     assert filter_names(resources, "inbound|reviews-v1|9080") == [
-        "envoy.filters.http.jwt_authn", RBAC, "envoy.filters.http.router"]
-    jwt = http_filters(resources, "inbound|reviews-v1|9080")[0]["typed_config"]
+        METADATA_EXCHANGE, "envoy.filters.http.jwt_authn", RBAC, "envoy.filters.http.router"]
+    jwt = http_filters(resources, "inbound|reviews-v1|9080")[1]["typed_config"]
     [(name, provider)] = jwt["providers"].items()
     assert provider["remote_jwks"]["http_uri"]["cluster"] == "jwks|127.0.0.1|8181"
     assert provider["from_headers"] == [{"name": "x-jwt", "value_prefix": "Token "}]
@@ -152,7 +153,7 @@ def test_extensions_run_in_their_phase_by_priority_where_their_match_applies():
     resources = build(inputs(documents, sidecars=True))
     prefix = "extensions.istio.io/trafficextension/default."
     assert filter_names(resources, "inbound|reviews-v1|9080") == [
-        prefix + "high", prefix + "low", RBAC, prefix + "stats", prefix + "last", "envoy.filters.http.router"]
+        METADATA_EXCHANGE, prefix + "high", prefix + "low", RBAC, prefix + "stats", prefix + "last", "envoy.filters.http.router"]
     outbound = filter_names(resources, "outbound|reviews-v1|ratings|9080")
     assert outbound == [prefix + "high", prefix + "low", prefix + "stats", "envoy.filters.http.fault",
                         prefix + "last", prefix + "client", "envoy.filters.http.router"]

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from bookinfo.envoy.validate import EnvoyConfigInvalid, validate_resources
+from bookinfo.mesh.istio_metrics import METADATA_EXCHANGE
 from bookinfo.mesh.translate import GATEWAY_LISTENER, build, outbound_name
 
 from .builders import cluster, inputs, listener, ratings_cluster, route_config, routes
@@ -62,7 +63,8 @@ def patched(*documents: str):
 def test_the_pages_local_rate_limit_goes_first_on_productpages_inbound_side_only():
     resources = patched(local_rate_limit())
     for chain in (0, 1):  # mutual TLS and plain text
-        assert http_filter_names(resources, PRODUCTPAGE_INBOUND, chain) == [LIMITER, "envoy.filters.http.router"]
+        assert http_filter_names(resources, PRODUCTPAGE_INBOUND, chain) == [LIMITER, METADATA_EXCHANGE,
+                                                                          "envoy.filters.http.router"]
     limiter = listener(resources, PRODUCTPAGE_INBOUND)["filter_chains"][0]["filters"][0]["typed_config"][
         "http_filters"][0]["typed_config"]
     assert limiter["@type"] == LIMITER_TYPE and limiter["token_bucket"]["max_tokens"] == 4
@@ -127,8 +129,9 @@ def test_relative_operations_follow_the_named_filter():
         patch("INSERT_BEFORE", lua("b"), "envoy.filters.http.router") + patch("INSERT_FIRST", lua("a"))
         + patch("INSERT_AFTER", lua("c"), "b") + patch("INSERT_AFTER", lua("d"))
         + patch("REPLACE", lua("c2"), "c") + patch("REMOVE", "{}", "d"), selector="app: reviews"))
-    assert http_filter_names(resources, "inbound|reviews-v1|9080") == ["a", "b", "c2", "envoy.filters.http.router"]
-    assert http_filter_names(resources, "inbound|ratings-v1|9080") == ["envoy.filters.http.router"]
+    assert http_filter_names(resources, "inbound|reviews-v1|9080") == [
+        "a", METADATA_EXCHANGE, "b", "c2", "envoy.filters.http.router"]
+    assert http_filter_names(resources, "inbound|ratings-v1|9080") == [METADATA_EXCHANGE, "envoy.filters.http.router"]
 
 
 def test_priority_orders_filters_and_the_root_namespace_goes_first():

@@ -86,8 +86,8 @@ spec:
 
 
 def test_kinds_the_mesh_does_not_translate_are_reported():
-    policy = {"apiVersion": "telemetry.istio.io/v1", "kind": "Telemetry", "spec": {}}
-    assert unsupported_fields(policy) == ["kind"]
+    sidecar = {"apiVersion": "networking.istio.io/v1", "kind": "Sidecar", "spec": {}}
+    assert unsupported_fields(sidecar) == ["kind"]
 
 
 SECURITY_OBJECTS = """

@@ -287,9 +287,9 @@ def test_get_serves_the_preferred_version_whatever_version_was_applied(store, tm
 
 
 def test_delete_of_a_kind_the_runner_lacks_is_an_error_line(store, tmp_path):
-    path = write(tmp_path, "telemetry.yaml", "apiVersion: telemetry.istio.io/v1\nkind: Telemetry\n"
-                                             "metadata: {name: deny}\n")
+    path = write(tmp_path, "sidecar.yaml", "apiVersion: networking.istio.io/v1\nkind: Sidecar\n"
+                                           "metadata: {name: deny}\n")
     [line] = store.delete(load_paths([path]))
     assert line.is_error
     assert line == (f'error: resource mapping not found for name: "deny" namespace: "" from "{path}": '
-                    'no matches for kind "Telemetry" in version "telemetry.istio.io/v1"')
+                    'no matches for kind "Sidecar" in version "networking.istio.io/v1"')

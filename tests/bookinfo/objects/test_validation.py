@@ -236,11 +236,11 @@ def test_validate_collects_every_problem_of_every_file_with_file_object_and_fiel
 
 
 def test_validate_refuses_kinds_the_runner_lacks():
-    record = ObjectRecord({"apiVersion": "telemetry.istio.io/v1", "kind": "Telemetry",
-                           "metadata": {"name": "mesh-default"}, "spec": {}}, "telemetry.yaml", 0)
+    record = ObjectRecord({"apiVersion": "networking.istio.io/v1", "kind": "Sidecar",
+                           "metadata": {"name": "default"}, "spec": {}}, "sidecar.yaml", 0)
     validate([record])
-    with pytest.raises(InvalidObjects, match=r"^telemetry.yaml: telemetry.telemetry.istio.io/mesh-default: "
-                                             r"Telemetry \(telemetry.istio.io/v1\) is not supported"):
+    with pytest.raises(InvalidObjects, match=r"^sidecar.yaml: sidecar.networking.istio.io/default: "
+                                             r"Sidecar \(networking.istio.io/v1\) is not supported"):
         admit([record], [])
 
 

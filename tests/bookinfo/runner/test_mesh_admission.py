@@ -86,3 +86,14 @@ def test_a_valid_patch_is_stored(store, tmp_path):
     [_, descriptors] = (REPO / "policy" / "productpage_envoy_ratelimit.yaml").read_text().split("\n---\n")
     assert [str(line) for line in apply_text(store, tmp_path, descriptors)] == [
         "envoyfilter.networking.istio.io/filter-ratelimit-svc created"]
+
+
+def test_a_telemetry_whose_filter_expression_envoy_cannot_parse_is_refused(store, tmp_path):
+    bad = ("apiVersion: telemetry.istio.io/v1\nkind: Telemetry\nmetadata: {name: bad}\n"
+           "spec:\n  accessLogging: [{filter: {expression: 'response.code >>= 500'}}]\n")
+    with pytest.raises(InvalidObjects, match=r"telemetry.telemetry.istio.io/bad: Envoy refuses the configuration "
+                                             r"it makes: Not able to parse filter expression"):
+        apply_text(store, tmp_path, bad)
+    assert "Telemetry" not in stored_kinds(store)
+    good = bad.replace("bad}", "errors}").replace(">>=", ">=")
+    assert apply_text(store, tmp_path, good)[0].endswith("created")

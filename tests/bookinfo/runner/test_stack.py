@@ -51,7 +51,9 @@ def test_state_round_trips_through_stack_json(tmp_path):
     stack_dir = StackDir(tmp_path / "stack")
     assert stack_dir.load() is None
     state = StackState(gateway_port=8080, admin_port=9901, manifests=["a.yaml"], envoy_pid=12,
-                       envoy_started=34, pods=[pod(deployment("details-v1"), "ccccc", pid=99)])
+                       envoy_started=34, pods=[pod(deployment("details-v1"), "ccccc", pid=99)],
+                       mesh_config={"enableTracing": False}, prometheus_pid=56, prometheus_started=78,
+                       prometheus_port=9090)
     stack_dir.save(state)
     assert stack_dir.load() == state
     assert state.gateway_url == "http://localhost:8080/productpage"
@@ -61,5 +63,5 @@ def test_state_round_trips_through_stack_json(tmp_path):
 
 def test_a_recorded_stack_whose_processes_are_gone_is_not_alive(tmp_path):
     state = StackState(gateway_port=8080, admin_port=9901, manifests=[], envoy_pid=2 ** 22 + 1,
-                       pods=[pod(deployment("details-v1"), "ddddd", pid=2 ** 22 + 2)])
+                       pods=[pod(deployment("details-v1"), "ddddd", pid=2 ** 22 + 2)], prometheus_pid=2 ** 22 + 3)
     assert not state.any_alive()
