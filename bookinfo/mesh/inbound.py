@@ -66,7 +66,10 @@ def inbound_resources(workload: Workload, registry: Registry, tls: MeshTls,
             return [http_connection_manager(name, [*reporting.first_filters, *copy.deepcopy(filters)],
                                             route_config=copy.deepcopy(routes), inbound=True,
                                             access_log=reporting.access_log, tracing=reporting.tracing,
-                                            request_id=reporting.request_id)]
+                                            request_id=reporting.request_id,
+                                            # the one virtual host matches any Host; the
+                                            # workload gets the Host as the caller sent it
+                                            strip_port=False)]
     else:
         def chain(security_policy: str) -> list[dict]:
             return [*copy.deepcopy(filters), tcp_proxy(name, cluster, telemetry.server_tcp(proxy, security_policy))]
