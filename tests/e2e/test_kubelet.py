@@ -11,6 +11,7 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import urllib.request
 
 import requests
@@ -88,8 +89,11 @@ def test_a_killed_pod_comes_back_within_the_back_off_and_the_page_is_whole_again
 def test_a_pod_that_keeps_crashing_shows_crash_loop_back_off_while_it_waits(stack):
     watch = subprocess.Popen([sys.executable, "-m", "bookinfo", "--home", str(stack.home), "get", "pods",
                               "-l", "app=ratings", "-w"], stdout=subprocess.PIPE, text=True)
+    printed: list[str] = []
+    threading.Thread(target=lambda: printed.extend(watch.stdout), daemon=True).start()
     try:
-        assert watch.stdout.readline().split()[:3] == ["NAME", "READY", "STATUS"]
+        wait_until(lambda: printed and printed[0].split()[:3] == ["NAME", "READY", "STATUS"], timeout=10,
+                   what="the watch's header")
         os.killpg(pod_of(stack, "ratings-v1")["pid"], signal.SIGKILL)
         wait_until(lambda: pod_row(stack, "ratings")[2:4] == ["Running", "1"], timeout=10, what="a first restart")
         os.killpg(pod_of(stack, "ratings-v1")["pid"], signal.SIGKILL)
@@ -98,11 +102,14 @@ def test_a_pod_that_keeps_crashing_shows_crash_loop_back_off_while_it_waits(stac
         assert get(stack, "deploy", "ratings-v1").splitlines()[1].split()[1] == "0/1"
         wait_until(lambda: pod_row(stack, "ratings")[1:4] == ["2/2", "Running", "2"], timeout=30,
                    what="the restart after the 10 s back-off")
+        # The watch prints the change too (it polls on its own clock).
+        wait_until(lambda: any(line.split()[2:4] == ["Running", "2"] for line in printed[1:]), timeout=10,
+                   what="the watch's Running row")
     finally:
         watch.send_signal(signal.SIGINT)
-        output, _ = watch.communicate(timeout=20)
+        watch.wait(timeout=20)
     assert watch.returncode == 0
-    statuses = [line.split()[2] for line in output.splitlines()]
+    statuses = [line.split()[2] for line in printed[1:]]
     assert "CrashLoopBackOff" in statuses and statuses[-1] == "Running"
 
 
