@@ -56,6 +56,17 @@ def run(main: Callable[[], int]) -> NoReturn:
         sys.exit(1)
 
 
+def require_envoy(name: str) -> str:
+    """The Envoy binary the benchmark starts."""
+    from bookinfo.envoy.binary import find_envoy
+    from bookinfo.errors import EnvoyNotFound
+
+    try:
+        return find_envoy()
+    except EnvoyNotFound as exc:
+        raise BenchStopped(f"{name}: {exc}") from None
+
+
 def require_wrk(name: str) -> None:
     if shutil.which("wrk") is None:
         raise BenchStopped(f"{name}: wrk is not installed; install it with: apt-get install -y wrk")

@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
-import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -22,10 +21,9 @@ from pathlib import Path
 
 import requests
 
-from bookinfo.envoy.binary import find_envoy
 from bookinfo.system.ports import free_port
-from bookinfo.errors import EnvoyNotFound
 from bookinfo_common.mesh_http import MeshHttp
+from bench import require_envoy, run
 from productpage_bench import DETAILS_BODY, start, stop, stub_config, wait_ready
 
 # What productpage forwards on a traced request (B3 and the request id).
@@ -50,11 +48,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=3000)
     args = parser.parse_args()
-    try:
-        envoy = find_envoy()
-    except EnvoyNotFound as exc:
-        print(f"client bench: {exc}", file=sys.stderr)
-        return 1
+    envoy = require_envoy("client bench")
     scratch = Path(tempfile.mkdtemp(prefix="bookinfo-client-bench-"))
     port = free_port()
     (scratch / "stub.json").write_text(json.dumps(stub_config(port)))
@@ -81,4 +75,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run(main)

@@ -21,14 +21,13 @@ import argparse
 import os
 import shutil
 import statistics
-import sys
 import tempfile
 import threading
 import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from bench import bookinfo, run_wrk
+from bench import bookinfo, require_wrk, run, run_wrk
 from bookinfo.system.ports import free_port
 
 # Issue 14's target: both on cost at most this share of the pages per second.
@@ -130,9 +129,7 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--connections", type=int, default=16)
     args = parser.parse_args()
-    if shutil.which("wrk") is None:
-        print("observability bench: wrk is not installed; install it with: apt-get install -y wrk", file=sys.stderr)
-        return 1
+    require_wrk("observability bench")
     sink = SpanSink()
     runs: dict[str, list[dict[str, float]]] = {name: [] for name in CONFIGURATIONS}
     exports: dict[str, list[float]] = {name: [] for name in CONFIGURATIONS}
@@ -167,4 +164,4 @@ def report(medians: dict[str, dict[str, float]], exports: dict[str, float], args
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run(main)

@@ -38,10 +38,8 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench import REPO, group_cpu_seconds, group_memory_kib, run_wrk
-from bookinfo.envoy.binary import find_envoy
+from bench import REPO, group_cpu_seconds, group_memory_kib, require_envoy, require_wrk, run, run_wrk
 from bookinfo.system.ports import free_port
-from bookinfo.errors import EnvoyNotFound
 
 # Issue 2's figures for upstream's productpage image on these machines, and its aims.
 UPSTREAM = {"pages/s": 190.0, "p99 ms": 220.0, "RSS MiB": 420.0}
@@ -274,15 +272,8 @@ def main() -> int:
                         help="a setting to run after the image's defaults, as GUNICORN_CMD_ARGS "
                              f"(repeatable; default: {COMPARED_GUNICORN_ARGS!r})")
     args = parser.parse_args()
-    if shutil.which("wrk") is None:
-        print("productpage bench: wrk is not installed; install it with: apt-get install -y wrk",
-              file=sys.stderr)
-        return 1
-    try:
-        envoy = find_envoy()
-    except EnvoyNotFound as exc:
-        print(f"productpage bench: {exc}", file=sys.stderr)
-        return 1
+    require_wrk("productpage bench")
+    envoy = require_envoy("productpage bench")
     settings = [Setting("image default", {})]
     settings += [Setting(f"GUNICORN_CMD_ARGS {value}", {"GUNICORN_CMD_ARGS": value})
                  for value in args.gunicorn_args or [COMPARED_GUNICORN_ARGS]]
@@ -305,4 +296,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run(main)

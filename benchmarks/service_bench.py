@@ -23,16 +23,13 @@ import json
 import os
 import shutil
 import statistics
-import sys
 import tempfile
 import time
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench import group_cpu_seconds, run_wrk
-from bookinfo.envoy.binary import find_envoy
-from bookinfo.errors import EnvoyNotFound
+from bench import group_cpu_seconds, require_envoy, require_wrk, run, run_wrk
 from bookinfo.pods.images import IMAGES
 from bookinfo.system.ports import free_port
 from productpage_bench import image_command, start, stop, stub_config, wait_ready
@@ -155,15 +152,8 @@ def main() -> int:
     parser.add_argument("services", nargs="*", metavar="SERVICE",
                         help=f"the services to measure (default: all of {', '.join(s.service for s in SUBJECTS)})")
     args = parser.parse_args()
-    if shutil.which("wrk") is None:
-        print("service bench: wrk is not installed; install it with: apt-get install -y wrk",
-              file=sys.stderr)
-        return 1
-    try:
-        envoy = find_envoy()
-    except EnvoyNotFound as exc:
-        print(f"service bench: {exc}", file=sys.stderr)
-        return 1
+    require_wrk("service bench")
+    envoy = require_envoy("service bench")
     scratch = Path(tempfile.mkdtemp(prefix="bookinfo-service-bench-"))
     stub_port = free_port()
     config = scratch / "stub.json"
@@ -183,4 +173,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run(main)
